@@ -1,0 +1,152 @@
+using System.Collections.Immutable;
+
+namespace Payments.Domain;
+
+/// <summary>A refund as the payment knows it. Each has its own life: Requested → Pending → Succeeded | Declined.</summary>
+public sealed record Refund(
+    Guid Id,
+    long Amount,
+    string? Reference,
+    RefundStatus Status,
+    string? ActionId,
+    DateTimeOffset RequestedAt,
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>Requested or pending: its amount is reserved and may still leave.</summary>
+    public bool IsInFlight => Status is RefundStatus.Requested or RefundStatus.Pending;
+}
+
+/// <summary>Why a payment needs an operator: what arrived, in which state, and why it was not applied.</summary>
+public sealed record ReviewFlag(string Fact, PaymentStatus StatusAtFlag, string Reason, DateTimeOffset At);
+
+/// <summary>
+/// The state of one payment, folded from its events. <see cref="Evolve"/> is pure and never consults the state
+/// machine: the machine decides which events are written; the fold only replays them.
+/// </summary>
+public sealed record Payment
+{
+    public Guid Id { get; init; }
+
+    /// <summary>The stream version this state was folded up to (1 after the first event).</summary>
+    public long Version { get; init; }
+
+    public PaymentStatus Status { get; init; }
+    public long Amount { get; init; }
+    public string Currency { get; init; } = Kwd.Currency;
+    public string? Reference { get; init; }
+    public KnetPaymentRequest Request { get; init; } = new();
+    public string? CheckoutPaymentId { get; init; }
+    public string? RedirectUrl { get; init; }
+    public long CapturedAmount { get; init; }
+    public KnetDetails? Knet { get; init; }
+    public ImmutableList<Refund> Refunds { get; init; } = [];
+    public ImmutableList<ReviewFlag> ReviewFlags { get; init; } = [];
+    public DateTimeOffset RequestedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public long RefundedAmount => Refunds.Where(r => r.Status == RefundStatus.Succeeded).Sum(r => r.Amount);
+    public long InFlightRefundAmount => Refunds.Where(r => r.IsInFlight).Sum(r => r.Amount);
+
+    /// <summary>captured − succeeded − in flight: what a new refund may still reserve.</summary>
+    public long RefundableAmount => CapturedAmount - RefundedAmount - InFlightRefundAmount;
+
+    public bool NeedsReview => !ReviewFlags.IsEmpty;
+
+    public Refund? FindRefund(Guid refundId) => Refunds.Find(r => r.Id == refundId);
+
+    public static Payment Create(PaymentRequested e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new Payment
+        {
+            Id = e.PaymentId,
+            Version = 1,
+            Status = PaymentStatus.Requested,
+            Amount = e.Request.Amount,
+            Currency = e.Request.Currency,
+            Reference = e.Request.Reference,
+            Request = e.Request,
+            RequestedAt = e.At,
+            UpdatedAt = e.At,
+        };
+    }
+
+    /// <summary>The fold: null before the first event. Unknown events advance the version and change nothing else.</summary>
+    public static Payment Evolve(Payment? state, object @event)
+    {
+        if (@event is PaymentRequested requested)
+        {
+            return state is null ? Create(requested) : state with { Version = state.Version + 1 };
+        }
+
+        if (state is null)
+        {
+            throw new InvalidOperationException(
+                $"A payment stream must start with {nameof(PaymentRequested)}, not {@event.GetType().Name}.");
+        }
+
+        var next = state.Apply(@event) with { Version = state.Version + 1 };
+        return @event is IPaymentEvent e ? next with { UpdatedAt = e.At } : next;
+    }
+
+    private Payment Apply(object @event) => @event switch
+    {
+        PaymentOutcomeUnknown => this,
+        PaymentPending e => this with
+        {
+            Status = Status == PaymentStatus.Requested ? PaymentStatus.Pending : Status,
+            CheckoutPaymentId = CheckoutPaymentId ?? e.CheckoutPaymentId,
+            RedirectUrl = RedirectUrl ?? e.RedirectUrl,
+        },
+        PaymentRejected => this with { Status = PaymentStatus.Rejected },
+        PaymentApproved e => this with
+        {
+            Status = PaymentStatus.CapturePending, CheckoutPaymentId = CheckoutPaymentId ?? e.CheckoutPaymentId,
+        },
+        PaymentCaptured e => this with
+        {
+            Status = PaymentStatus.Captured,
+            CapturedAmount = e.Amount,
+            CheckoutPaymentId = CheckoutPaymentId ?? e.CheckoutPaymentId,
+        },
+        PaymentCaptureDeclined e => this with
+        {
+            Status = PaymentStatus.Declined, CheckoutPaymentId = CheckoutPaymentId ?? e.CheckoutPaymentId,
+        },
+        PaymentCanceled e => this with
+        {
+            Status = PaymentStatus.Canceled, CheckoutPaymentId = CheckoutPaymentId ?? e.CheckoutPaymentId,
+        },
+        PaymentExpired e => this with
+        {
+            Status = PaymentStatus.Expired, CheckoutPaymentId = CheckoutPaymentId ?? e.CheckoutPaymentId,
+        },
+        KnetDetailsRecorded e => this with { Knet = e.Details },
+        PaymentFlaggedForReview e => this with
+        {
+            ReviewFlags = ReviewFlags.Add(new ReviewFlag(e.Fact, e.StatusAtFlag, e.Reason, e.At)),
+        },
+        RefundRequested e => this with
+        {
+            Refunds = Refunds.Add(new Refund(e.RefundId, e.Amount, e.Reference, RefundStatus.Requested, null, e.At, e.At)),
+        },
+        RefundOutcomeUnknown => this,
+        RefundPending e => WithRefund(e.RefundId, r => r with { Status = RefundStatus.Pending, ActionId = e.ActionId }, e.At),
+        RefundDeclined e => WithRefund(
+            e.RefundId, r => r with { Status = RefundStatus.Declined, ActionId = r.ActionId ?? e.ActionId }, e.At),
+        RefundSucceeded e => AfterRefundSucceeded(
+            WithRefund(e.RefundId, r => r with { Status = RefundStatus.Succeeded, ActionId = r.ActionId ?? e.ActionId }, e.At)),
+        _ => this,
+    };
+
+    private Payment WithRefund(Guid refundId, Func<Refund, Refund> change, DateTimeOffset at)
+    {
+        var index = Refunds.FindIndex(r => r.Id == refundId);
+        return index < 0 ? this : this with { Refunds = Refunds.SetItem(index, change(Refunds[index]) with { UpdatedAt = at }) };
+    }
+
+    private static Payment AfterRefundSucceeded(Payment p) => p with
+    {
+        Status = p.RefundedAmount >= p.CapturedAmount ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded,
+    };
+}

@@ -1,0 +1,176 @@
+namespace Payments.Domain;
+
+/// <summary>
+/// Pure decisions: (command or provider fact, state, now) → events, or a refusal. The Stateless machines say whether
+/// a trigger is a transition, a no-op or not permitted; these functions only name the events for the answer.
+/// </summary>
+public static class PaymentDecider
+{
+    public const string PaymentNotRefundable = "payment_not_refundable";
+    public const string RefundAmountInvalid = "refund_amount_invalid";
+    public const string RefundReferenceInvalid = "refund_reference_invalid";
+    public const string RequestInvalid = "request_invalid";
+
+    /// <summary>Starts a payment: every broken KNET rule at once, or the intent to record before calling Checkout.com.</summary>
+    public static Decision Request(Guid paymentId, KnetPaymentRequest request, DateTimeOffset now)
+    {
+        var errors = KnetRules.Validate(request);
+        return errors.Count > 0
+            ? Decision.Refused(RequestInvalid, "The payment request breaks KNET's rules.") with { Errors = errors }
+            : Decision.Applied("payment requested", new PaymentRequested(paymentId, request, now));
+    }
+
+    /// <summary>Applies what Checkout.com said about the payment.</summary>
+    public static Decision Decide(Payment payment, PaymentFact fact, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        ArgumentNullException.ThrowIfNull(fact);
+        if (fact.CheckoutPaymentId is { } said && payment.CheckoutPaymentId is { } known && said != known)
+        {
+            return Flag(payment, fact.ToString(), $"the fact is about Checkout.com payment {said}, this payment is {known}", now);
+        }
+
+        var outcome = Outcome.Of<PaymentStatus, PaymentTrigger>(
+            (read, write) => Machines.Payment(payment, read, write), payment.Status, fact.Trigger, fact.Argument);
+
+        return outcome.Kind switch
+        {
+            OutcomeKind.Transition => Decision.Applied(
+                $"{fact.Trigger}: {outcome.From} → {outcome.To}", EventFor(payment.Id, fact, now)),
+            OutcomeKind.NoOp => Decision.NoOp($"{fact.Trigger} is a duplicate or late in {payment.Status}"),
+            _ => Flag(payment, fact.ToString(), NotPermittedReason(fact.Trigger, payment.Status, outcome), now),
+        };
+    }
+
+    /// <summary>
+    /// Reserves a refund's amount (none given = the whole refundable balance). Asking again with the same refund id
+    /// changes nothing: the reservation is already on the stream.
+    /// </summary>
+    public static Decision RequestRefund(
+        Payment payment, Guid refundId, long? amount, string? reference, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        if (payment.FindRefund(refundId) is not null)
+        {
+            return Decision.NoOp($"refund {refundId} is already requested");
+        }
+
+        if (reference is { Length: > KnetRules.ReferenceMaxLength })
+        {
+            return Decision.Refused(RefundReferenceInvalid,
+                $"A refund reference is at most {KnetRules.ReferenceMaxLength} characters.");
+        }
+
+        if (amount is { } given && !Kwd.IsValidAmount(given))
+        {
+            return Decision.Refused(RefundAmountInvalid,
+                "A refund amount is in fils, greater than zero, at most nine digits, with a last digit of 0.");
+        }
+
+        var value = amount ?? payment.RefundableAmount;
+        var outcome = Outcome.Of<PaymentStatus, PaymentTrigger>(
+            (read, write) => Machines.Payment(payment, read, write), payment.Status, PaymentTrigger.RefundRequested, value);
+
+        return outcome switch
+        {
+            { Kind: OutcomeKind.Transition } => Decision.Applied(
+                $"refund of {Kwd.Format(value)} reserved", new RefundRequested(payment.Id, refundId, value, reference, now)),
+            { UnmetGuards.Count: > 0 } => Decision.Refused(RefundAmountInvalid,
+                $"{Kwd.Format(value)} exceeds the refundable balance of {Kwd.Format(payment.RefundableAmount)}."),
+            _ => Decision.Refused(PaymentNotRefundable, $"A {payment.Status} payment cannot be refunded."),
+        };
+    }
+
+    /// <summary>Applies what Checkout.com said about one refund, and what it means for the payment.</summary>
+    public static Decision Decide(Payment payment, RefundFact fact, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        ArgumentNullException.ThrowIfNull(fact);
+        var description = fact.ToString();
+        if (fact.CheckoutPaymentId is { } said && payment.CheckoutPaymentId is { } known && said != known)
+        {
+            return Flag(payment, description, $"the fact is about Checkout.com payment {said}, this payment is {known}", now);
+        }
+
+        var refund = (fact.ActionId is { } actionId ? payment.Refunds.Find(r => r.ActionId == actionId) : null)
+                     ?? (fact.RefundId is { } refundId ? payment.FindRefund(refundId) : null);
+        if (refund is null)
+        {
+            return Flag(payment, description, "no refund requested by this service matches it", now);
+        }
+
+        if (refund.ActionId is { } recorded && fact.ActionId is { } reported && recorded != reported)
+        {
+            return Flag(payment, description, $"refund {refund.Id} is Checkout.com action {recorded}, not {reported}", now);
+        }
+
+        var outcome = Outcome.Of<RefundStatus, RefundTrigger>(
+            (read, write) => Machines.Refund(refund, read, write), refund.Status, fact.Trigger, fact.Argument);
+        if (outcome.Kind == OutcomeKind.NoOp)
+        {
+            return Decision.NoOp($"{fact.Trigger} is a duplicate or late for a {refund.Status} refund");
+        }
+
+        if (outcome.Kind == OutcomeKind.NotPermitted)
+        {
+            return Flag(payment, description,
+                $"refund {refund.Id}: {NotPermittedReason(fact.Trigger, refund.Status, outcome)}", now);
+        }
+
+        if (outcome.To == RefundStatus.Succeeded)
+        {
+            var paymentOutcome = Outcome.Of<PaymentStatus, PaymentTrigger>(
+                (read, write) => Machines.Payment(payment, read, write), payment.Status, PaymentTrigger.RefundSucceeded,
+                refund.Amount);
+            if (paymentOutcome.Kind != OutcomeKind.Transition)
+            {
+                return Flag(payment, description,
+                    NotPermittedReason(PaymentTrigger.RefundSucceeded, payment.Status, paymentOutcome), now);
+            }
+
+            return Decision.Applied($"refund {refund.Id} succeeded: {payment.Status} → {paymentOutcome.To}",
+                new RefundSucceeded(payment.Id, refund.Id, fact.ActionId, refund.Amount, now));
+        }
+
+        return Decision.Applied($"refund {refund.Id} {fact.Trigger}: {outcome.From} → {outcome.To}",
+            EventFor(payment.Id, refund.Id, fact, now));
+    }
+
+    private static IPaymentEvent EventFor(Guid paymentId, PaymentFact fact, DateTimeOffset now) => fact switch
+    {
+        PaymentFact.Accepted f => new PaymentPending(paymentId, f.PaymentIdAtCheckout, f.RedirectUrl, now),
+        PaymentFact.Pending f => new PaymentPending(paymentId, f.PaymentIdAtCheckout, null, now),
+        PaymentFact.Rejected f => new PaymentRejected(paymentId, f.HttpStatus, f.ErrorType, f.ErrorCodes, f.RequestId, now),
+        PaymentFact.NoAnswer f => new PaymentOutcomeUnknown(paymentId, f.Reason, now),
+        PaymentFact.Approved f => new PaymentApproved(paymentId, f.PaymentIdAtCheckout, f.ActionId, now),
+        PaymentFact.Captured f => new PaymentCaptured(
+            paymentId, f.PaymentIdAtCheckout, f.ActionId, f.Amount, f.ResponseCode, now),
+        PaymentFact.CaptureDeclined f => new PaymentCaptureDeclined(
+            paymentId, f.PaymentIdAtCheckout, f.ActionId, f.ResponseCode, f.ResponseSummary, now),
+        PaymentFact.Canceled f => new PaymentCanceled(paymentId, f.PaymentIdAtCheckout, f.ActionId, now),
+        PaymentFact.Expired f => new PaymentExpired(paymentId, f.PaymentIdAtCheckout, f.ActionId, now),
+        PaymentFact.KnetDetailsReported f => new KnetDetailsRecorded(paymentId, f.PaymentIdAtCheckout, f.Details, now),
+        _ => throw new ArgumentOutOfRangeException(nameof(fact), fact, "Unknown payment fact."),
+    };
+
+    private static IPaymentEvent EventFor(Guid paymentId, Guid refundId, RefundFact fact, DateTimeOffset now) => fact switch
+    {
+        RefundFact.Accepted f => new RefundPending(paymentId, refundId, f.CheckoutActionId, now),
+        RefundFact.Pending f => new RefundPending(paymentId, refundId, f.CheckoutActionId, now),
+        RefundFact.NoAnswer f => new RefundOutcomeUnknown(paymentId, refundId, f.Reason, now),
+        RefundFact.Refused f => new RefundDeclined(paymentId, refundId, null, null,
+            $"Checkout.com refused the refund with HTTP {f.HttpStatus}", f.ErrorCodes, now),
+        RefundFact.Declined f => new RefundDeclined(
+            paymentId, refundId, f.CheckoutActionId, f.ResponseCode, f.ResponseSummary, [], now),
+        _ => throw new ArgumentOutOfRangeException(nameof(fact), fact, "Unknown refund fact."),
+    };
+
+    private static Decision Flag(Payment payment, string fact, string reason, DateTimeOffset now) =>
+        new(DecisionKind.Flagged, [new PaymentFlaggedForReview(payment.Id, fact, payment.Status, reason, now)], reason);
+
+    private static string NotPermittedReason<TState, TTrigger>(TTrigger trigger, TState state, MachineOutcome<TState> outcome)
+        where TState : struct, Enum =>
+        outcome.UnmetGuards.Count > 0
+            ? $"{trigger} in {state} fails: {string.Join("; ", outcome.UnmetGuards)}"
+            : $"{trigger} contradicts {state}";
+}

@@ -1,0 +1,31 @@
+namespace Payments.Domain;
+
+/// <summary>What can happen to a payment. <see cref="TriggerCatalog"/> names the Checkout.com answer or webhook behind each.</summary>
+public enum PaymentTrigger
+{
+    CheckoutAccepted,
+    CheckoutRejected,
+    CheckoutDidNotAnswer,
+    PendingReported,
+    ApprovalReported,
+    CaptureReported,
+    CaptureDeclineReported,
+    CancellationReported,
+    ExpiryReported,
+    KnetDetailsReported,
+
+    /// <summary>The merchant's command, not a provider fact: refused when the machine does not permit it.</summary>
+    RefundRequested,
+    RefundSucceeded,
+}
+
+/// <summary>What can happen to one refund.</summary>
+public enum RefundTrigger
+{
+    CheckoutAccepted,
+    CheckoutRefused,
+    CheckoutDidNotAnswer,
+    PendingReported,
+    RefundReported,
+    DeclineReported,
+}
