@@ -23,6 +23,21 @@ public sealed record KnetPaymentRequest
     public string? CustomerEmail { get; init; }
     public string? CustomerName { get; init; }
     public IReadOnlyDictionary<string, MetadataValue> Metadata { get; init; } = new Dictionary<string, MetadataValue>();
+
+    /// <summary>Value equality, metadata included: the same request is the same whatever dictionary holds it.</summary>
+    public bool Equals(KnetPaymentRequest? other) =>
+        other is not null
+        && Amount == other.Amount && Currency == other.Currency && Reference == other.Reference
+        && Language == other.Language && UserDefinedField1 == other.UserDefinedField1
+        && UserDefinedField2 == other.UserDefinedField2 && UserDefinedField3 == other.UserDefinedField3
+        && UserDefinedField4 == other.UserDefinedField4 && UserDefinedField5 == other.UserDefinedField5
+        && CardToken == other.CardToken && Ptlf == other.Ptlf && Description == other.Description
+        && SuccessUrl == other.SuccessUrl && FailureUrl == other.FailureUrl
+        && CustomerEmail == other.CustomerEmail && CustomerName == other.CustomerName
+        && Metadata.Count == other.Metadata.Count
+        && Metadata.All(kv => other.Metadata.TryGetValue(kv.Key, out var value) && value == kv.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Amount, Currency, Reference, Language, Metadata.Count);
 }
 
 public enum MetadataKind

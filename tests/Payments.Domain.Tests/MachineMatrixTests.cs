@@ -1,0 +1,120 @@
+using Payments.Domain;
+using Shouldly;
+using static Payments.Domain.PaymentStatus;
+
+namespace Payments.Domain.Tests;
+
+/// <summary>
+/// The whole (state × trigger) matrix of both machines, written as the specification it is. A cell is the state
+/// the trigger leads to (the same state = a recorded re-entry), "-" for a no-op (duplicate or late), "x" for not
+/// permitted (a contradiction for provider facts, a refusal for the merchant's refund command).
+/// </summary>
+public class MachineMatrixTests
+{
+    private static readonly PaymentTrigger[] PaymentColumns = Enum.GetValues<PaymentTrigger>();
+
+    // Columns: CheckoutAccepted CheckoutRejected CheckoutDidNotAnswer PendingReported ApprovalReported CaptureReported
+    //          CaptureDeclineReported CancellationReported ExpiryReported KnetDetailsReported RefundRequested RefundSucceeded
+    private static readonly Dictionary<PaymentStatus, string> PaymentMatrix = new()
+    {
+        [Requested] = "Pending Rejected Requested Pending CapturePending Captured Declined Canceled Expired Requested x x",
+        [Pending] = "- x - - CapturePending Captured Declined Canceled Expired Pending x x",
+        [CapturePending] = "- x - - - Captured Declined Canceled Expired CapturePending x x",
+        [Captured] = "- x - - - - x x x Captured Captured PartiallyRefunded",
+        [PartiallyRefunded] = "- x - - - - x x x PartiallyRefunded PartiallyRefunded PartiallyRefunded",
+        [Refunded] = "- x - - - - x x x Refunded x x",
+        [Rejected] = "x - - x x x x x x x x x",
+        [Declined] = "- x - - - x - - - Declined x x",
+        [Canceled] = "- x - - - x - - - Canceled x x",
+        [Expired] = "- x - - - x - - - Expired x x",
+    };
+
+    // Columns: CheckoutAccepted CheckoutRefused CheckoutDidNotAnswer PendingReported RefundReported DeclineReported
+    private static readonly Dictionary<RefundStatus, string> RefundMatrix = new()
+    {
+        [RefundStatus.Requested] = "Pending Declined Requested Pending Succeeded Declined",
+        [RefundStatus.Pending] = "- x - - Succeeded Declined",
+        [RefundStatus.Succeeded] = "- x - - - x",
+        [RefundStatus.Declined] = "- - - - x -",
+    };
+
+    public static TheoryData<PaymentStatus, PaymentTrigger, string> PaymentCells()
+    {
+        var data = new TheoryData<PaymentStatus, PaymentTrigger, string>();
+        foreach (var (state, row) in PaymentMatrix)
+        {
+            var cells = row.Split(' ');
+            cells.Length.ShouldBe(PaymentColumns.Length, $"row {state}");
+            for (var i = 0; i < cells.Length; i++)
+            {
+                data.Add(state, PaymentColumns[i], cells[i]);
+            }
+        }
+
+        return data;
+    }
+
+    public static TheoryData<RefundStatus, RefundTrigger, string> RefundCells()
+    {
+        var columns = Enum.GetValues<RefundTrigger>();
+        var data = new TheoryData<RefundStatus, RefundTrigger, string>();
+        foreach (var (state, row) in RefundMatrix)
+        {
+            var cells = row.Split(' ');
+            cells.Length.ShouldBe(columns.Length, $"row {state}");
+            for (var i = 0; i < cells.Length; i++)
+            {
+                data.Add(state, columns[i], cells[i]);
+            }
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void the_matrices_cover_every_state_and_trigger()
+    {
+        PaymentMatrix.Keys.Order().ShouldBe(Enum.GetValues<PaymentStatus>());
+        RefundMatrix.Keys.Order().ShouldBe(Enum.GetValues<RefundStatus>());
+        PaymentCells().Count.ShouldBe(Enum.GetValues<PaymentStatus>().Length * PaymentColumns.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(PaymentCells))]
+    public void payment_machine_says_exactly_the_specified_outcome(PaymentStatus state, PaymentTrigger trigger, string expected)
+    {
+        var payment = Given.In(state);
+        object? argument = trigger switch
+        {
+            PaymentTrigger.CaptureReported => Given.Amount,
+            PaymentTrigger.KnetDetailsReported => Given.Details,
+            PaymentTrigger.RefundRequested or PaymentTrigger.RefundSucceeded => 100L,
+            _ => null,
+        };
+
+        var outcome = Outcome.Of<PaymentStatus, PaymentTrigger>(
+            (read, write) => Machines.Payment(payment, read, write), state, trigger, argument);
+
+        Describe(outcome.Kind, outcome.To.ToString()).ShouldBe(expected, $"{state} × {trigger}");
+    }
+
+    [Theory]
+    [MemberData(nameof(RefundCells))]
+    public void refund_machine_says_exactly_the_specified_outcome(RefundStatus state, RefundTrigger trigger, string expected)
+    {
+        var refund = new Refund(Given.FirstRefund, 300, "r1", state, "act_r1", Given.T0, Given.T0);
+        object? argument = trigger == RefundTrigger.RefundReported ? 300L : null;
+
+        var outcome = Outcome.Of<RefundStatus, RefundTrigger>(
+            (read, write) => Machines.Refund(refund, read, write), state, trigger, argument);
+
+        Describe(outcome.Kind, outcome.To.ToString()).ShouldBe(expected, $"{state} × {trigger}");
+    }
+
+    private static string Describe(OutcomeKind kind, string to) => kind switch
+    {
+        OutcomeKind.Transition => to,
+        OutcomeKind.NoOp => "-",
+        _ => "x",
+    };
+}
