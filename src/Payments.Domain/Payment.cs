@@ -54,7 +54,7 @@ public sealed record Payment
 
     public Refund? FindRefund(Guid refundId) => Refunds.Find(r => r.Id == refundId);
 
-    public static Payment Create(PaymentRequested e)
+    private static Payment Begin(PaymentRequested e)
     {
         ArgumentNullException.ThrowIfNull(e);
         return new Payment
@@ -76,7 +76,7 @@ public sealed record Payment
     {
         if (@event is PaymentRequested requested)
         {
-            return state is null ? Create(requested) : state with { Version = state.Version + 1 };
+            return state is null ? Begin(requested) : state with { Version = state.Version + 1 };
         }
 
         if (state is null)
@@ -85,11 +85,11 @@ public sealed record Payment
                 $"A payment stream must start with {nameof(PaymentRequested)}, not {@event.GetType().Name}.");
         }
 
-        var next = state.Apply(@event) with { Version = state.Version + 1 };
+        var next = state.Then(@event) with { Version = state.Version + 1 };
         return @event is IPaymentEvent e ? next with { UpdatedAt = e.At } : next;
     }
 
-    private Payment Apply(object @event) => @event switch
+    private Payment Then(object @event) => @event switch
     {
         PaymentOutcomeUnknown => this,
         PaymentPending e => this with

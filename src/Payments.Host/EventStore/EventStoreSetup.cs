@@ -1,0 +1,62 @@
+using JasperFx;
+using JasperFx.Events.Projections;
+using Marten;
+using Payments.Domain;
+using Weasel.Core;
+using Wolverine;
+using Wolverine.ErrorHandling;
+using Wolverine.Marten;
+
+namespace Payments.Host.EventStore;
+
+public static class EventStoreSetup
+{
+    public const string Schema = "payments";
+    public const string ConnectionStringName = "Payments";
+
+    /// <summary>
+    /// Marten as the event store (schema <c>payments</c>, Wolverine's inbox/outbox beside it) and Wolverine with
+    /// transactional handlers and durable local queues. Every state change is an event on a payment's stream.
+    /// </summary>
+    public static WebApplicationBuilder AddPaymentsEventStore(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
+            ?? throw new InvalidOperationException(
+                $"ConnectionStrings:{ConnectionStringName} is not set (environment: ConnectionStrings__{ConnectionStringName}).");
+
+        builder.Services.AddMarten(opts =>
+            {
+                opts.Connection(connectionString);
+                opts.DatabaseSchemaName = Schema;
+                opts.UseSystemTextJsonForSerialization(EnumStorage.AsString);
+                opts.Events.UseMandatoryStreamTypeDeclaration = true;
+                opts.Events.MetadataConfig.CausationIdEnabled = true;
+                opts.Events.MetadataConfig.CorrelationIdEnabled = true;
+                opts.Events.MetadataConfig.HeadersEnabled = true;
+
+                // The snapshot is the domain's own fold; its Version is Marten's stream version (pitfall P1).
+                opts.Projections.Add<PaymentProjection>(ProjectionLifecycle.Inline);
+                opts.Schema.For<Payment>()
+                    .UseNumericRevisions(true)
+                    .Metadata(m => m.Revision.MapTo(x => x.Version));
+            })
+            .IntegrateWithWolverine();
+
+        builder.Host.UseWolverine(opts =>
+        {
+            opts.ApplicationAssembly = typeof(EventStoreSetup).Assembly;
+            opts.Policies.AutoApplyTransactions();
+            opts.Policies.UseDurableLocalQueues();
+            opts.Durability.Mode = DurabilityMode.Solo;
+
+            // Two writers decided on the same version: the loser decides again on the new state.
+            opts.Policies.OnException<ConcurrencyException>()
+                .RetryWithCooldown(
+                    TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(25),
+                    TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200),
+                    TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(800));
+        });
+
+        return builder;
+    }
+}
