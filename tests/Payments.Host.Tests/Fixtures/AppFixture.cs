@@ -1,0 +1,68 @@
+using Alba;
+using Marten;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Wolverine;
+
+namespace Payments.Host.Tests.Fixtures;
+
+/// <summary>The real host (Program.cs) on the real database, started once for the host test collection.</summary>
+public sealed class AppFixture(PostgresDatabase database) : IAsyncLifetime
+{
+    public IAlbaHost Host { get; private set; } = null!;
+    public ManualClock Clock { get; } = new();
+    public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
+
+    public async ValueTask InitializeAsync()
+    {
+        // Program.cs reads the connection string while building, before any test override could apply.
+        Environment.SetEnvironmentVariable("ConnectionStrings__Payments", database.ConnectionString);
+        Host = await AlbaHost.For<Program>(x =>
+        {
+            x.ConfigureServices(services =>
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton<TimeProvider>(Clock);
+                services.RunWolverineInSoloMode();
+                services.DisableAllExternalWolverineTransports();
+            });
+
+            // Tests assert what the logs would say. Racing writers are the point of some tests, and each retried
+            // conflict would log a stack trace (Wolverine logs handler failures under the message type's category).
+            x.ConfigureLogging(logging => logging
+                .AddFilter("Payments", LogLevel.Critical)
+                .AddFilter("Microsoft", LogLevel.Warning)
+                .AddFilter("Marten", LogLevel.Critical)
+                .AddFilter("Wolverine", LogLevel.Critical));
+        });
+    }
+
+    public async ValueTask DisposeAsync() => await Host.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class SharedHost : ICollectionFixture<AppFixture>
+{
+    public const string Name = "host";
+}
+
+/// <summary>Every host test class starts from an empty event store and a reset clock.</summary>
+[Collection(SharedHost.Name)]
+public abstract class HostTest(AppFixture app) : IAsyncLifetime
+{
+    protected AppFixture App { get; } = app;
+
+    public virtual async ValueTask InitializeAsync()
+    {
+        App.Clock.Reset();
+        await App.Host.ResetAllMartenDataAsync();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using JasperFx.Events;
+using Marten;
+using Payments.Domain;
+
+namespace Payments.Host.Tests;
+
+internal static class Given
+{
+    public const string CheckoutId = "pay_4gubyq2w335upc54dx7a4257lq";
+    public const string Redirect = "https://sbapi.ckotech.co/knet-external/redirect/tok_tl6kftlhdpzephqelsbpyovl4i/pay";
+
+    public static KnetPaymentRequest Request(long amount = 1000) => new()
+    {
+        Amount = amount,
+        Reference = "ORD-5023-4E89",
+        Language = "en",
+        UserDefinedField1 = "first user defined field",
+        SuccessUrl = "https://shop.example/ok",
+        FailureUrl = "https://shop.example/fail",
+        Metadata = new Dictionary<string, MetadataValue> { ["order"] = MetadataValue.OfNumber("5023") },
+    };
+
+    public static async Task<IReadOnlyList<IEvent>> Stream(this IDocumentStore store, Guid id)
+    {
+        await using var session = store.QuerySession();
+        return await session.Events.FetchStreamAsync(id);
+    }
+
+    public static async Task<Payment?> Snapshot(this IDocumentStore store, Guid id)
+    {
+        await using var session = store.QuerySession();
+        return await session.LoadAsync<Payment>(id);
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { Converters = { new JsonStringEnumConverter() } };
+
+    /// <summary>Structural comparison for records that hold lists.</summary>
+    public static string Json(object? value) => JsonSerializer.Serialize(value, JsonOptions);
+}
