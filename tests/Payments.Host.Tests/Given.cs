@@ -34,6 +34,14 @@ internal static class Given
         return await session.LoadAsync<Payment>(id);
     }
 
+    /// <summary>The revision Marten stored beside the snapshot document.</summary>
+    public static async Task<long> StoredRevision(this IDocumentStore store, Guid id)
+    {
+        await using var session = store.QuerySession();
+        var revisions = await session.QueryAsync<long>("select mt_version from payments.mt_doc_payment where id = ?", id);
+        return revisions.Single();
+    }
+
     private static readonly JsonSerializerOptions JsonOptions = new() { Converters = { new JsonStringEnumConverter() } };
 
     /// <summary>Structural comparison for records that hold lists.</summary>
