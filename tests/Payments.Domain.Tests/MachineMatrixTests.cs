@@ -11,8 +11,6 @@ namespace Payments.Domain.Tests;
 /// </summary>
 public class MachineMatrixTests
 {
-    private static readonly PaymentTrigger[] PaymentColumns = Enum.GetValues<PaymentTrigger>();
-
     // Columns: CheckoutAccepted CheckoutRejected CheckoutDidNotAnswer PendingReported ApprovalReported CaptureReported
     //          CaptureDeclineReported CancellationReported ExpiryReported KnetDetailsReported RefundRequested RefundSucceeded
     private static readonly Dictionary<PaymentStatus, string> PaymentMatrix = new()
@@ -38,27 +36,17 @@ public class MachineMatrixTests
         [RefundStatus.Declined] = "- - - - x -",
     };
 
-    public static TheoryData<PaymentStatus, PaymentTrigger, string> PaymentCells()
-    {
-        var data = new TheoryData<PaymentStatus, PaymentTrigger, string>();
-        foreach (var (state, row) in PaymentMatrix)
-        {
-            var cells = row.Split(' ');
-            cells.Length.ShouldBe(PaymentColumns.Length, $"row {state}");
-            for (var i = 0; i < cells.Length; i++)
-            {
-                data.Add(state, PaymentColumns[i], cells[i]);
-            }
-        }
+    public static TheoryData<PaymentStatus, PaymentTrigger, string> PaymentCells() => Cells<PaymentStatus, PaymentTrigger>(PaymentMatrix);
 
-        return data;
-    }
+    public static TheoryData<RefundStatus, RefundTrigger, string> RefundCells() => Cells<RefundStatus, RefundTrigger>(RefundMatrix);
 
-    public static TheoryData<RefundStatus, RefundTrigger, string> RefundCells()
+    private static TheoryData<TState, TTrigger, string> Cells<TState, TTrigger>(Dictionary<TState, string> matrix)
+        where TState : struct, Enum
+        where TTrigger : struct, Enum
     {
-        var columns = Enum.GetValues<RefundTrigger>();
-        var data = new TheoryData<RefundStatus, RefundTrigger, string>();
-        foreach (var (state, row) in RefundMatrix)
+        var columns = Enum.GetValues<TTrigger>();
+        var data = new TheoryData<TState, TTrigger, string>();
+        foreach (var (state, row) in matrix)
         {
             var cells = row.Split(' ');
             cells.Length.ShouldBe(columns.Length, $"row {state}");
@@ -76,7 +64,8 @@ public class MachineMatrixTests
     {
         PaymentMatrix.Keys.Order().ShouldBe(Enum.GetValues<PaymentStatus>());
         RefundMatrix.Keys.Order().ShouldBe(Enum.GetValues<RefundStatus>());
-        PaymentCells().Count.ShouldBe(Enum.GetValues<PaymentStatus>().Length * PaymentColumns.Length);
+        PaymentCells().Count.ShouldBe(Enum.GetValues<PaymentStatus>().Length * Enum.GetValues<PaymentTrigger>().Length);
+        RefundCells().Count.ShouldBe(Enum.GetValues<RefundStatus>().Length * Enum.GetValues<RefundTrigger>().Length);
     }
 
     [Theory]
