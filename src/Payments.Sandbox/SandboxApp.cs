@@ -22,6 +22,11 @@ public static class SandboxApp
         builder.Services.AddSingleton<ApiGuards>();
         builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
         builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = CheckoutJson.Options.PropertyNamingPolicy;
+            json.SerializerOptions.DefaultIgnoreCondition = CheckoutJson.Options.DefaultIgnoreCondition;
+        });
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -12,10 +12,12 @@ public enum Platform
 }
 
 /// <summary>
-/// In front of every Checkout.com route: the secret key (401 otherwise), then the injected API faults — a slow
-/// answer, an answer refused unprocessed (503), an answer lost after processing (connection aborted).
+/// In front of every Checkout.com route, in order: the secret key (401); an answer refused unprocessed (503 fault);
+/// the idempotency key of a POST, taken before processing; a slow Checkout.com (delay fault); the endpoint; an answer
+/// lost after processing (fault: the connection is aborted, the idempotent result is kept).
 /// </summary>
-public sealed class ApiGuards(IOptionsMonitor<SandboxOptions> options, FaultState faults, TimeProvider time) : IEndpointFilter
+public sealed class ApiGuards(
+    IOptionsMonitor<SandboxOptions> options, FaultState faults, IdempotencyStore idempotency, TimeProvider time) : IEndpointFilter
 {
     public const string PlatformItem = "sandbox.platform";
 
@@ -33,24 +35,47 @@ public sealed class ApiGuards(IOptionsMonitor<SandboxOptions> options, FaultStat
         }
 
         http.Items[PlatformItem] = platform;
-        var fault = faults.Current;
-        if (fault.ApiDelay > TimeSpan.Zero)
-        {
-            await Task.Delay(fault.ApiDelay, time, http.RequestAborted);
-        }
-
         if (faults.TakeRejection())
         {
             return CheckoutJson.Empty(http, StatusCodes.Status503ServiceUnavailable);
         }
 
-        var result = await next(context);
+        async Task<object?> Process()
+        {
+            var delay = faults.Current.ApiDelay;
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, time, http.RequestAborted);
+            }
+
+            return await next(context);
+        }
+
+        var idempotencyKey = http.Request.Headers[CheckoutJson.IdempotencyKeyHeader].ToString();
+        object? result;
+        if (HttpMethods.IsPost(http.Request.Method) && !string.IsNullOrWhiteSpace(idempotencyKey))
+        {
+            var (outcome, processed) = await idempotency.RunAsync($"POST {http.Request.Path}", idempotencyKey, Process);
+            if (outcome == IdempotencyOutcome.InProgress)
+            {
+                return CheckoutJson.Error(http, StatusCodes.Status429TooManyRequests, "too_many_requests", "duplicate_request_in_progress");
+            }
+
+            result = processed;
+        }
+        else
+        {
+            result = await Process();
+        }
+
         if (faults.TakeLostResponse())
         {
             http.Abort();
             return Results.Empty;
         }
 
+        http.Response.Headers[CheckoutJson.RequestIdHeader] = CheckoutJson.RequestId(http);
+        http.Response.Headers[CheckoutJson.VersionHeader] = "1.0";
         return result;
     }
 

@@ -3,32 +3,44 @@ using Microsoft.Extensions.Options;
 
 namespace Payments.Sandbox.Api;
 
-/// <summary>An answer to store and write: the status and the exact JSON bytes.</summary>
-public sealed record ApiAnswer(int Status, byte[] Body)
+/// <summary>An answer kept as bytes, so a replay is the same status and the same body byte for byte.</summary>
+public sealed class StoredAnswer(int status, byte[] body) : IResult
 {
+    public int Status { get; } = status;
+    public byte[] Body { get; } = body;
     public bool IsSuccess => Status is >= 200 and < 300;
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        httpContext.Response.StatusCode = Status;
+        httpContext.Response.ContentType = "application/json; charset=utf-8";
+        httpContext.Response.ContentLength = Body.Length;
+        return httpContext.Response.Body.WriteAsync(Body).AsTask();
+    }
+}
+
+public enum IdempotencyOutcome
+{
+    Processed,
+    Replayed,
+    InProgress,
 }
 
 /// <summary>
-/// <c>Cko-Idempotency-Key</c> (§5): a repeat within the retention replays the first 2xx answer byte for byte; a
-/// repeat while the first is still being processed gets 429; a 4xx/5xx is not kept, so the request may be retried.
-/// Scoped per endpoint and key.
+/// <c>Cko-Idempotency-Key</c> (§5): the key is taken before processing starts; a repeat within the retention replays
+/// the first 2xx answer; a repeat while the first is still being processed is told so (429); a 4xx/5xx is not kept,
+/// so the request may be retried. Scoped per endpoint and key.
 /// </summary>
 public sealed class IdempotencyStore(TimeProvider time, IOptions<SandboxOptions> options)
 {
-    private sealed record Entry(DateTimeOffset CreatedOn, ApiAnswer? Answer);
+    private sealed record Entry(DateTimeOffset CreatedOn, StoredAnswer? Answer);
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    public async Task<(ApiAnswer Answer, bool Replayed, bool InProgress)> RunAsync(
-        string scope, string? key, Func<Task<ApiAnswer>> process)
+    public async Task<(IdempotencyOutcome Outcome, object? Result)> RunAsync(string scope, string key, Func<Task<object?>> process)
     {
         ArgumentNullException.ThrowIfNull(process);
-        if (string.IsNullOrWhiteSpace(key))
-        {
-            return (await process(), false, false);
-        }
-
         var id = $"{scope}\n{key}";
         var now = time.GetUtcNow();
         var mine = new Entry(now, null);
@@ -46,13 +58,13 @@ public sealed class IdempotencyStore(TimeProvider time, IOptions<SandboxOptions>
                 continue;
             }
 
-            return existing.Answer is { } stored ? (stored, true, false) : (new ApiAnswer(StatusCodes.Status429TooManyRequests, []), false, true);
+            return existing.Answer is { } stored ? (IdempotencyOutcome.Replayed, stored) : (IdempotencyOutcome.InProgress, null);
         }
 
         try
         {
-            var answer = await process();
-            if (answer.IsSuccess)
+            var result = await process();
+            if (result is StoredAnswer { IsSuccess: true } answer)
             {
                 _entries[id] = mine with { Answer = answer };
             }
@@ -61,7 +73,7 @@ public sealed class IdempotencyStore(TimeProvider time, IOptions<SandboxOptions>
                 _entries.TryRemove(id, out _);
             }
 
-            return (answer, false, false);
+            return (IdempotencyOutcome.Processed, result);
         }
         catch
         {

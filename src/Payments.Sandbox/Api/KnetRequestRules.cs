@@ -19,7 +19,7 @@ public static class KnetRequestRules
     {
         var errors = new List<string>();
         var channel = OptionalString(body, "processing_channel_id", "processing_channel_id_invalid", errors);
-        if (channel is null && platform == Platform.Default && !body.TryGetProperty("processing_channel_id", out _))
+        if (channel is null && platform == Platform.Default && !errors.Contains("processing_channel_id_invalid"))
         {
             errors.Add("processing_channel_id_required");
         }

@@ -15,8 +15,7 @@ public static class PaymentsApi
         api.MapPost("/{id}/refunds", Refund);
     }
 
-    private static async Task<IResult> Create(
-        HttpContext http, IdempotencyStore idempotency, PaymentLifecycle lifecycle, TimeProvider time)
+    private static async Task<IResult> Create(HttpContext http, PaymentLifecycle lifecycle, TimeProvider time)
     {
         var body = await ReadJsonAsync(http);
         if (body is not { ValueKind: JsonValueKind.Object } json)
@@ -24,34 +23,31 @@ public static class PaymentsApi
             return CheckoutJson.Error(http, StatusCodes.Status400BadRequest, "request_malformed");
         }
 
-        return await Idempotent(http, idempotency, "POST /payments", () =>
+        var (request, errors) = KnetRequestRules.Validate(json, ApiGuards.PlatformOf(http));
+        if (request is null)
         {
-            var (request, errors) = KnetRequestRules.Validate(json, ApiGuards.PlatformOf(http));
-            if (request is null)
-            {
-                return Answer(http, StatusCodes.Status422UnprocessableEntity,
-                    new ErrorBody(CheckoutJson.RequestId(http), "request_invalid", [.. errors]));
-            }
+            return Answer(http, StatusCodes.Status422UnprocessableEntity,
+                new ErrorBody(CheckoutJson.RequestId(http), "request_invalid", [.. errors]));
+        }
 
-            var payment = new SandboxPayment
-            {
-                Id = Ids.New("pay"), SessionId = Ids.New("sid"), Token = Ids.New("tok"),
-                CustomerId = request.CustomerId ?? Ids.New("cus"), BaseUrl = BaseUrl(http), Amount = request.Amount,
-                Currency = request.Currency, Source = request.Source, RequestedOn = time.GetUtcNow(),
-                Reference = request.Reference, Description = request.Description, SuccessUrl = request.SuccessUrl,
-                FailureUrl = request.FailureUrl, CustomerEmail = request.CustomerEmail,
-                CustomerName = request.CustomerName, ProcessingChannelId = request.ProcessingChannelId,
-                Metadata = request.Metadata,
-            };
-            lifecycle.Created(payment);
-            return Answer(http, StatusCodes.Status202Accepted, new
-            {
-                id = payment.Id,
-                status = PaymentStatuses.Pending,
-                reference = payment.Reference,
-                customer = new { id = payment.CustomerId },
-                _links = new { self = new Link(payment.SelfHref), redirect = new Link(payment.RedirectHref) },
-            });
+        var payment = new SandboxPayment
+        {
+            Id = Ids.New("pay"), SessionId = Ids.New("sid"), Token = Ids.New("tok"),
+            CustomerId = request.CustomerId ?? Ids.New("cus"), BaseUrl = BaseUrl(http), Amount = request.Amount,
+            Currency = request.Currency, Source = request.Source, RequestedOn = time.GetUtcNow(),
+            Reference = request.Reference, Description = request.Description, SuccessUrl = request.SuccessUrl,
+            FailureUrl = request.FailureUrl, CustomerEmail = request.CustomerEmail,
+            CustomerName = request.CustomerName, ProcessingChannelId = request.ProcessingChannelId,
+            Metadata = request.Metadata,
+        };
+        lifecycle.Created(payment);
+        return Answer(http, StatusCodes.Status202Accepted, new
+        {
+            id = payment.Id,
+            status = PaymentStatuses.Pending,
+            reference = payment.Reference,
+            customer = new { id = payment.CustomerId },
+            _links = new { self = new Link(payment.SelfHref), redirect = new Link(payment.RedirectHref) },
         });
     }
 
@@ -84,8 +80,7 @@ public static class PaymentsApi
         }
     }
 
-    private static async Task<IResult> Refund(
-        HttpContext http, string id, PaymentStore store, IdempotencyStore idempotency, PaymentLifecycle lifecycle)
+    private static async Task<IResult> Refund(HttpContext http, string id, PaymentStore store, PaymentLifecycle lifecycle)
     {
         var payment = store.Find(id);
         if (payment is null || id != payment.Id)
@@ -99,90 +94,75 @@ public static class PaymentsApi
             return CheckoutJson.Error(http, StatusCodes.Status400BadRequest, "request_malformed");
         }
 
-        return await Idempotent(http, idempotency, $"POST /payments/{id}/refunds", () =>
+        var errors = new List<string>();
+        long? amount = null;
+        string? reference = null;
+        JsonObject? metadata = null;
+        if (json.ValueKind == JsonValueKind.Object)
         {
-            var errors = new List<string>();
-            long? amount = null;
-            string? reference = null;
-            JsonObject? metadata = null;
-            if (json.ValueKind == JsonValueKind.Object)
+            if (json.TryGetProperty("amount", out var a) && a.ValueKind != JsonValueKind.Null)
             {
-                if (json.TryGetProperty("amount", out var a) && a.ValueKind != JsonValueKind.Null)
-                {
-                    amount = a.ValueKind == JsonValueKind.Number && a.TryGetInt64(out var value) ? value : -1;
-                }
+                amount = a.ValueKind == JsonValueKind.Number && a.TryGetInt64(out var value) ? value : -1;
+            }
 
-                if (json.TryGetProperty("reference", out var r) && r.ValueKind != JsonValueKind.Null)
+            if (json.TryGetProperty("reference", out var r) && r.ValueKind != JsonValueKind.Null)
+            {
+                reference = r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+                if (reference is null or { Length: > 50 })
                 {
-                    reference = r.ValueKind == JsonValueKind.String ? r.GetString() : null;
-                    if (reference is null or { Length: > 50 })
-                    {
-                        errors.Add("reference_invalid");
-                    }
-                }
-
-                if (json.TryGetProperty("metadata", out var m) && m.ValueKind != JsonValueKind.Null)
-                {
-                    metadata = m.ValueKind == JsonValueKind.Object ? JsonNode.Parse(m.GetRawText())!.AsObject() : null;
-                    if (metadata is null)
-                    {
-                        errors.Add("metadata_invalid");
-                    }
+                    errors.Add("reference_invalid");
                 }
             }
 
-            lock (payment.Gate)
+            if (json.TryGetProperty("metadata", out var m) && m.ValueKind != JsonValueKind.Null)
             {
-                if (payment.Status is not (PaymentStatuses.Captured or PaymentStatuses.PartiallyRefunded))
+                metadata = m.ValueKind == JsonValueKind.Object ? JsonNode.Parse(m.GetRawText())!.AsObject() : null;
+                if (metadata is null)
                 {
-                    return Answer(http, StatusCodes.Status403Forbidden,
-                        new ErrorBody(CheckoutJson.RequestId(http), "operation_not_allowed", ["refund_not_allowed"]));
+                    errors.Add("metadata_invalid");
                 }
-
-                var value = amount ?? payment.AvailableToRefund;
-                if (amount is { } given && (given <= 0 || given > 999_999_999 || given % 10 != 0))
-                {
-                    errors.Add("amount_invalid");
-                }
-                else if (value > payment.AvailableToRefund || value <= 0)
-                {
-                    errors.Add("refund_amount_exceeds_balance");
-                }
-
-                if (errors.Count > 0)
-                {
-                    return Answer(http, StatusCodes.Status422UnprocessableEntity,
-                        new ErrorBody(CheckoutJson.RequestId(http), "request_invalid", [.. errors]));
-                }
-
-                var accepted = lifecycle.Refund(payment, value, reference, metadata)!;
-                return Answer(http, StatusCodes.Status202Accepted, new
-                {
-                    action_id = accepted.ActionId,
-                    reference = accepted.Reference,
-                    _links = new { payment = new Link(payment.SelfHref) },
-                });
             }
-        });
-    }
-
-    private static async Task<IResult> Idempotent(
-        HttpContext http, IdempotencyStore idempotency, string scope, Func<ApiAnswer> process)
-    {
-        var key = http.Request.Headers[CheckoutJson.IdempotencyKeyHeader].ToString();
-        var (answer, _, inProgress) = await idempotency.RunAsync(scope, key, () => Task.FromResult(process()));
-        if (inProgress)
-        {
-            return CheckoutJson.Error(http, StatusCodes.Status429TooManyRequests, "too_many_requests", "duplicate_request_in_progress");
         }
 
-        http.Response.Headers[CheckoutJson.RequestIdHeader] = CheckoutJson.RequestId(http);
-        http.Response.Headers[CheckoutJson.VersionHeader] = "1.0";
-        return new StoredAnswer(answer);
+        lock (payment.Gate)
+        {
+            if (payment.Status is not (PaymentStatuses.Captured or PaymentStatuses.PartiallyRefunded))
+            {
+                return Answer(http, StatusCodes.Status403Forbidden,
+                    new ErrorBody(CheckoutJson.RequestId(http), "operation_not_allowed", ["refund_not_allowed"]));
+            }
+
+            var value = amount ?? payment.AvailableToRefund;
+            if (amount is { } given && (given <= 0 || given > 999_999_999 || given % 10 != 0))
+            {
+                errors.Add("amount_invalid");
+            }
+            else if (value > payment.AvailableToRefund || value <= 0)
+            {
+                errors.Add("refund_amount_exceeds_balance");
+            }
+
+            if (errors.Count > 0)
+            {
+                return Answer(http, StatusCodes.Status422UnprocessableEntity,
+                    new ErrorBody(CheckoutJson.RequestId(http), "request_invalid", [.. errors]));
+            }
+
+            var accepted = lifecycle.Refund(payment, value, reference, metadata)!;
+            return Answer(http, StatusCodes.Status202Accepted, new
+            {
+                action_id = accepted.ActionId,
+                reference = accepted.Reference,
+                _links = new { payment = new Link(payment.SelfHref) },
+            });
+        }
     }
 
-    private static ApiAnswer Answer(HttpContext http, int status, object body) =>
-        new(status, JsonSerializer.SerializeToUtf8Bytes(body, CheckoutJson.Options));
+    private static StoredAnswer Answer(HttpContext http, int status, object body)
+    {
+        http.Response.Headers[CheckoutJson.RequestIdHeader] = CheckoutJson.RequestId(http);
+        return new StoredAnswer(status, JsonSerializer.SerializeToUtf8Bytes(body, CheckoutJson.Options));
+    }
 
     /// <summary>The body as JSON; null when it is not JSON. An empty body is <c>Undefined</c> when allowed.</summary>
     private static async Task<JsonElement?> ReadJsonAsync(HttpContext http, bool allowEmpty = false)
@@ -209,18 +189,5 @@ public static class PaymentsApi
     {
         ArgumentNullException.ThrowIfNull(http);
         return $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
-    }
-
-    /// <summary>Writes a stored answer exactly: the same status and the same bytes on every replay.</summary>
-    private sealed class StoredAnswer(ApiAnswer answer) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            ArgumentNullException.ThrowIfNull(httpContext);
-            httpContext.Response.StatusCode = answer.Status;
-            httpContext.Response.ContentType = "application/json; charset=utf-8";
-            httpContext.Response.ContentLength = answer.Body.Length;
-            return httpContext.Response.Body.WriteAsync(answer.Body).AsTask();
-        }
     }
 }
