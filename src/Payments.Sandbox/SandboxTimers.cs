@@ -11,6 +11,17 @@ public sealed partial class SandboxTimers(TimeProvider time, IHostApplicationLif
 
     public void After(TimeSpan delay, Func<Task> work) => _ = RunAsync(delay, work);
 
+    /// <summary>Runs <paramref name="work"/> once <paramref name="previous"/> has finished, whatever its outcome.</summary>
+    public Task AfterTask(Task previous, Func<Task> work) => RunAsync(TimeSpan.Zero, async () =>
+    {
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await work();
+    });
+
+    /// <summary>A delay on the injected clock that ends with the application.</summary>
+    public Task DelayAsync(TimeSpan delay) =>
+        delay > TimeSpan.Zero ? Task.Delay(delay, time, lifetime.ApplicationStopping) : Task.CompletedTask;
+
     private async Task RunAsync(TimeSpan delay, Func<Task> work)
     {
         try

@@ -175,7 +175,22 @@ public sealed partial class PaymentLifecycle(
     private void ScheduleExpiryCheck(SandboxPayment payment, TimeSpan delay) =>
         timers.After(delay, () => CheckExpiry(payment));
 
-    private void CheckExpiry(SandboxPayment payment) => ExpireIfDue(payment);
+    /// <summary>Timers fire on their own clock: a check that comes a little early looks again at the deadline.</summary>
+    private void CheckExpiry(SandboxPayment payment)
+    {
+        if (ExpireIfDue(payment) || payment.IsDecided)
+        {
+            return;
+        }
+
+        DateTimeOffset deadline;
+        lock (payment.Gate)
+        {
+            deadline = (payment.PageOpenedAt ?? payment.RequestedOn) + options.CurrentValue.Scaled(options.CurrentValue.PageExpiry);
+        }
+
+        ScheduleExpiryCheck(payment, deadline - time.GetUtcNow() + TimeSpan.FromMilliseconds(1));
+    }
 
     /// <summary>
     /// Expires a pending payment whose page has been open (or, never opened, whose link has existed) longer than

@@ -25,6 +25,8 @@ public sealed partial class WebhookDispatcher(
     private readonly ConcurrentQueue<WebhookDelivery> _deliveries = new();
     private readonly ConcurrentDictionary<string, WebhookDelivery> _heldForReorder = new(StringComparer.Ordinal);
     private readonly Lock _reorderGate = new();
+    private readonly Lock _chainGate = new();
+    private readonly Dictionary<string, Task> _chains = new(StringComparer.Ordinal);
 
     public IReadOnlyList<WebhookDelivery> Deliveries => [.. _deliveries];
 
@@ -70,11 +72,15 @@ public sealed partial class WebhookDispatcher(
         delivery.ScheduleFirst(time.GetUtcNow() + fault.DeliveryDelay);
         if (!fault.ReorderDeliveries)
         {
-            timers.After(fault.DeliveryDelay, () => AttemptAsync(delivery, 1));
+            Chain(delivery.PaymentId, async () =>
+            {
+                await timers.DelayAsync(fault.DeliveryDelay);
+                await AttemptAsync(delivery, 1);
+            });
             return;
         }
 
-        // Reordering: hold each delivery until the same payment's next one has had its first attempt.
+        // Reordering: hold each delivery until the same payment's next one has been sent first.
         WebhookDelivery? previous;
         lock (_reorderGate)
         {
@@ -91,26 +97,40 @@ public sealed partial class WebhookDispatcher(
             return;
         }
 
-        timers.After(fault.DeliveryDelay, async () =>
+        Chain(delivery.PaymentId, async () =>
         {
+            await timers.DelayAsync(fault.DeliveryDelay);
             await AttemptAsync(delivery, 1);
             await AttemptAsync(previous, 1);
         });
     }
 
-    private Task ReleaseHeld(WebhookDelivery delivery)
+    private void ReleaseHeld(WebhookDelivery delivery)
     {
         lock (_reorderGate)
         {
             if (!_heldForReorder.TryGetValue(delivery.PaymentId, out var held) || held != delivery)
             {
-                return Task.CompletedTask;
+                return;
             }
 
             _heldForReorder.TryRemove(delivery.PaymentId, out _);
         }
 
-        return AttemptAsync(delivery, 1);
+        Chain(delivery.PaymentId, () => AttemptAsync(delivery, 1));
+    }
+
+    /// <summary>
+    /// A payment's first attempts go out one after another, in the order its events happened; retries do not wait.
+    /// Without the reorder fault a receiver therefore sees a clean sequence unless a delivery fails.
+    /// </summary>
+    private void Chain(string paymentId, Func<Task> firstAttempt)
+    {
+        lock (_chainGate)
+        {
+            var previous = _chains.GetValueOrDefault(paymentId, Task.CompletedTask);
+            _chains[paymentId] = timers.AfterTask(previous, firstAttempt);
+        }
     }
 
     private async Task AttemptAsync(WebhookDelivery delivery, int number)
