@@ -89,7 +89,7 @@ public static class PaymentsApi
         }
 
         var body = await ReadJsonAsync(http, allowEmpty: true);
-        if (body is not { ValueKind: JsonValueKind.Object or JsonValueKind.Undefined } json)
+        if (body is not { ValueKind: JsonValueKind.Object or JsonValueKind.Undefined or JsonValueKind.Null } json)
         {
             return CheckoutJson.Error(http, StatusCodes.Status400BadRequest, "request_malformed");
         }
@@ -164,7 +164,7 @@ public static class PaymentsApi
         return new StoredAnswer(status, JsonSerializer.SerializeToUtf8Bytes(body, CheckoutJson.Options));
     }
 
-    /// <summary>The body as JSON; null when it is not JSON. An empty body is <c>Undefined</c> when allowed.</summary>
+    /// <summary>The body as JSON; null when it is not JSON. An empty body is <c>Undefined</c> when allowed (a refund's body is optional).</summary>
     private static async Task<JsonElement?> ReadJsonAsync(HttpContext http, bool allowEmpty = false)
     {
         using var reader = new StreamReader(http.Request.Body);

@@ -105,6 +105,15 @@ public sealed class SandboxServer : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>The payment's first delivery once it satisfies <paramref name="done"/> (the receiver sees a request before the sandbox records its attempt).</summary>
+    public Task<JsonElement> DeliveryAsync(string paymentId, Func<JsonElement, bool> done) =>
+        Eventually.Until(async () => (await DeliveriesAsync(paymentId))[0], done);
+
+    public static bool Delivered(JsonElement delivery) => delivery.GetProperty("state").GetString() == "Delivered";
+
+    /// <summary>Keeps the KNET page from expiring while a test compresses time for webhook retries.</summary>
+    public static Dictionary<string, string?> NoPageExpiry => new() { ["Sandbox:PageExpiry"] = "3650.00:00:00" };
+
     public async Task<JsonElement> DeliveriesAsync(string? paymentId = null) =>
         await Browser.GetFromJsonAsync<JsonElement>($"/_sandbox/webhooks{(paymentId is null ? "" : $"?paymentId={paymentId}")}");
 
