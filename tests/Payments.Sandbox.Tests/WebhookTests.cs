@@ -42,6 +42,22 @@ public sealed class when_the_sandbox_sends_webhooks
     }
 
     [Fact]
+    public async Task absent_fields_are_omitted_from_webhook_data_not_sent_as_null()
+    {
+        await using var sandbox = await SandboxServer.StartAsync();
+        var (id, _) = await sandbox.CreatePaymentAsync(reference: null);
+        await sandbox.CompleteAsync(id, "canceled");
+
+        var webhooks = await sandbox.Receiver.WaitForAsync(2);
+
+        foreach (var webhook in webhooks)
+        {
+            Encoding.UTF8.GetString(webhook.Body).ShouldNotContain("null");
+            webhook.Json.GetProperty("data").TryGetProperty("reference", out _).ShouldBeFalse();
+        }
+    }
+
+    [Fact]
     public async Task failed_attempts_are_retried_on_the_documented_schedule_divided_by_the_time_scale()
     {
         // 5m, 10m, 15m ÷ 3000 = 100 ms, 200 ms, 300 ms.

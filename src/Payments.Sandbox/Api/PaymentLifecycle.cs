@@ -306,7 +306,7 @@ public sealed partial class PaymentLifecycle(
             data["event_links"] = EventLinks(payment);
         }
 
-        return data;
+        return WithoutNulls(data);
     }
 
     private static Dictionary<string, object?> RefundData(SandboxPayment payment, PaymentAction refund, bool withOutcome)
@@ -329,8 +329,12 @@ public sealed partial class PaymentLifecycle(
             data["event_links"] = EventLinks(payment);
         }
 
-        return data;
+        return WithoutNulls(data);
     }
+
+    /// <summary>Checkout.com omits nulls; a dictionary would write them.</summary>
+    private static Dictionary<string, object?> WithoutNulls(Dictionary<string, object?> data) =>
+        data.Where(kv => kv.Value is not null).ToDictionary();
 
     private static JsonObject? MergedMetadata(JsonObject? payment, JsonObject? refund)
     {
