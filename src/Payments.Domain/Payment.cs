@@ -39,6 +39,10 @@ public sealed record Payment
     public string? RedirectUrl { get; init; }
     public long CapturedAmount { get; init; }
     public KnetDetails? Knet { get; init; }
+
+    /// <summary>Checkout.com's <c>error_codes</c> when it refused the request (Rejected).</summary>
+    public ImmutableList<string> CheckoutErrorCodes { get; init; } = [];
+
     public ImmutableList<Refund> Refunds { get; init; } = [];
     public ImmutableList<ReviewFlag> ReviewFlags { get; init; } = [];
     public DateTimeOffset RequestedAt { get; init; }
@@ -98,7 +102,7 @@ public sealed record Payment
             CheckoutPaymentId = CheckoutPaymentId ?? e.CheckoutPaymentId,
             RedirectUrl = RedirectUrl ?? e.RedirectUrl,
         },
-        PaymentRejected => this with { Status = PaymentStatus.Rejected },
+        PaymentRejected e => this with { Status = PaymentStatus.Rejected, CheckoutErrorCodes = [.. e.ErrorCodes] },
         PaymentApproved e => this with
         {
             Status = PaymentStatus.CapturePending, CheckoutPaymentId = CheckoutPaymentId ?? e.CheckoutPaymentId,

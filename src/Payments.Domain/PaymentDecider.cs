@@ -136,6 +136,15 @@ public static class PaymentDecider
             EventFor(payment.Id, refund.Id, fact, now));
     }
 
+    /// <summary>Asks an operator to look; the same reason twice is recorded once.</summary>
+    public static Decision FlagForReview(Payment payment, string reason, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        return payment.ReviewFlags.Exists(f => f.Reason == reason)
+            ? Decision.NoOp($"already flagged: {reason}")
+            : Flag(payment, "review requested by this service", reason, now);
+    }
+
     private static IPaymentEvent EventFor(Guid paymentId, PaymentFact fact, DateTimeOffset now) => fact switch
     {
         PaymentFact.Accepted f => new PaymentPending(paymentId, f.PaymentIdAtCheckout, f.RedirectUrl, now),

@@ -1,6 +1,8 @@
 using JasperFx;
+using Payments.Host.Checkout;
 using Payments.Host.EventStore;
 using Payments.Host.Health;
+using Payments.Host.Payments;
 using Wolverine.Http;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +11,8 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddProblemDetails();
 builder.Services.AddWolverineHttp();
 builder.Services.AddPaymentsHealthChecks();
+builder.Services.AddCheckout(builder.Configuration);
+builder.Services.Configure<PaymentTimings>(builder.Configuration.GetSection(PaymentTimings.Section));
 
 var app = builder.Build();
 app.MapPaymentsHealth();

@@ -11,6 +11,7 @@ namespace Payments.Host.EventStore;
 
 public static class EventStoreSetup
 {
+    /// <summary>The default schema; <c>EventStore:Schema</c> overrides it (Wolverine's tables follow).</summary>
     public const string Schema = "payments";
     public const string ConnectionStringName = "Payments";
 
@@ -24,10 +25,12 @@ public static class EventStoreSetup
             ?? throw new InvalidOperationException(
                 $"ConnectionStrings:{ConnectionStringName} is not set (environment: ConnectionStrings__{ConnectionStringName}).");
 
+        var schema = builder.Configuration["EventStore:Schema"] ?? Schema;
+        var polling = builder.Configuration.GetValue("EventStore:SchedulerPolling", TimeSpan.FromSeconds(5));
         builder.Services.AddMarten(opts =>
             {
                 opts.Connection(connectionString);
-                opts.DatabaseSchemaName = Schema;
+                opts.DatabaseSchemaName = schema;
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString);
                 opts.Events.UseMandatoryStreamTypeDeclaration = true;
                 opts.Events.MetadataConfig.CausationIdEnabled = true;
@@ -48,6 +51,10 @@ public static class EventStoreSetup
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
             opts.Durability.Mode = DurabilityMode.Solo;
+            opts.Durability.ScheduledJobPollingTime = polling;
+
+            // Typed HttpClients are registered through a factory lambda, which Wolverine 6 refuses to inline.
+            opts.CodeGeneration.AlwaysUseServiceLocationFor<Checkout.CheckoutClient>();
 
             // Two writers decided on the same version: the loser decides again on the new state.
             opts.Policies.OnException<ConcurrencyException>()

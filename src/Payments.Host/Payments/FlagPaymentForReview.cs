@@ -1,0 +1,13 @@
+using Payments.Domain;
+using Wolverine.Marten;
+
+namespace Payments.Host.Payments;
+
+/// <summary>Something about this payment needs an operator (e.g. Checkout.com stays silent past the bound).</summary>
+public sealed record FlagPaymentForReview(Guid PaymentId, string Reason);
+
+public static class FlagPaymentForReviewHandler
+{
+    public static Events Handle(FlagPaymentForReview command, [WriteAggregate] Payment payment, TimeProvider time) =>
+        [.. PaymentDecider.FlagForReview(payment, command?.Reason ?? "", time.GetUtcNow()).Events];
+}

@@ -1,0 +1,21 @@
+using Marten;
+using Payments.Domain;
+using Wolverine.Http;
+
+namespace Payments.Host.Payments;
+
+public static class GetPaymentEndpoint
+{
+    [WolverineGet("/payments/{id}")]
+    public static async Task<IResult> Get(string id, IQuerySession session, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (!Guid.TryParse(id, out var paymentId))
+        {
+            return Problems.Of(StatusCodes.Status404NotFound, "payment_not_found", "Payment not found", $"No payment {id}.");
+        }
+
+        var payment = await session.LoadAsync<Payment>(paymentId, cancellation);
+        return payment is null ? Problems.NotFound(paymentId) : Results.Ok(PaymentView.Of(payment));
+    }
+}

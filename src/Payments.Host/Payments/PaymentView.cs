@@ -1,0 +1,30 @@
+using Payments.Domain;
+
+namespace Payments.Host.Payments;
+
+public sealed record RefundView(Guid Id, long Amount, string Status, string? Reference, string? ActionId);
+
+public sealed record KnetView(
+    string? PaymentId, string? Result, string? BankReference, string? TransactionId, string? AuthCode, string? PostDate,
+    string? Avr);
+
+/// <summary>The merchant's view of a payment: amounts in fils, statuses as names.</summary>
+public sealed record PaymentView(
+    Guid Id, string Status, long Amount, string Currency, string? Reference, string? CheckoutPaymentId,
+    string? RedirectUrl, long CapturedAmount, long RefundedAmount, long RefundableAmount, IReadOnlyList<RefundView> Refunds,
+    KnetView? Knet, bool NeedsReview, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, long Version)
+{
+    public static PaymentView Of(Payment payment)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        return new PaymentView(
+            payment.Id, payment.Status.ToString(), payment.Amount, payment.Currency, payment.Reference,
+            payment.CheckoutPaymentId, payment.RedirectUrl, payment.CapturedAmount, payment.RefundedAmount,
+            payment.RefundableAmount,
+            [.. payment.Refunds.Select(r => new RefundView(r.Id, r.Amount, r.Status.ToString(), r.Reference, r.ActionId))],
+            payment.Knet is { } k
+                ? new KnetView(k.KnetPaymentId, k.KnetResult, k.BankReference, k.KnetTransactionId, k.AuthCode, k.PostDate, k.Avr)
+                : null,
+            payment.NeedsReview, payment.RequestedAt, payment.UpdatedAt, payment.Version);
+    }
+}

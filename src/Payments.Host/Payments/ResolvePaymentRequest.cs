@@ -1,0 +1,44 @@
+using Marten;
+using Microsoft.Extensions.Options;
+using Payments.Domain;
+using Payments.Host.Checkout;
+using Wolverine;
+
+namespace Payments.Host.Payments;
+
+/// <summary>Asks Checkout.com again about a payment request that got no answer, with the same idempotency key.</summary>
+public sealed record ResolvePaymentRequest(Guid PaymentId, int Attempt);
+
+public static class ResolvePaymentRequestHandler
+{
+    public static async Task Handle(
+        ResolvePaymentRequest message, IQuerySession session, CheckoutClient checkout, IMessageBus bus,
+        IOptions<PaymentTimings> timings, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(bus);
+        var payment = await session.LoadAsync<Payment>(message.PaymentId, cancellation);
+        if (payment is not { Status: PaymentStatus.Requested })
+        {
+            return;
+        }
+
+        var fact = await CheckoutCalls.RequestPaymentAsync(checkout, payment.Id, payment.Request, cancellation);
+        await bus.InvokeAsync(new ApplyPaymentFact(payment.Id, fact), cancellation);
+        if (fact is not PaymentFact.NoAnswer)
+        {
+            return;
+        }
+
+        var delays = timings.Value.RequestRetryDelays;
+        if (message.Attempt < delays.Count)
+        {
+            await bus.ScheduleAsync(message with { Attempt = message.Attempt + 1 }, PaymentTimings.Next(delays, message.Attempt + 1));
+        }
+        else
+        {
+            await bus.InvokeAsync(new FlagPaymentForReview(payment.Id,
+                $"Checkout.com did not answer the payment request after {message.Attempt + 1} attempts"), cancellation);
+        }
+    }
+}

@@ -1,0 +1,191 @@
+extern alias sandbox;
+
+using System.Net.Http.Json;
+using System.Text.Json;
+using JasperFx.Events;
+using Marten;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Payments.Host.Tests.Fixtures;
+using sandbox::Payments.Sandbox;
+
+namespace Payments.EndToEnd.Tests.Fixtures;
+
+/// <summary>
+/// The whole thing on one machine, over real HTTP: PostgreSQL, the Checkout.com sandbox on a loopback port, and the
+/// service (Program.cs, on Kestrel) pointed at it; the sandbox's webhooks go to the service's real endpoint.
+/// One stack per test class, with its own schema, so classes never share state.
+/// </summary>
+public sealed class Wired : IAsyncDisposable
+{
+    public const string SecretKey = "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e";
+    public const string SignatureKey = "whsec_e2e_signature_key";
+    public const string WebhookAuthorization = "Bearer e2e-webhook-authorization";
+    public const string Channel = "pc_aaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+    private readonly WebApplication _sandbox;
+    private readonly WebApplicationFactory<Program> _service;
+
+    private Wired(WebApplication sandbox, WebApplicationFactory<Program> service, string sandboxUrl, string serviceUrl)
+    {
+        _sandbox = sandbox;
+        _service = service;
+        SandboxUrl = sandboxUrl;
+        ServiceUrl = serviceUrl;
+        Service = new HttpClient { BaseAddress = new Uri(serviceUrl) };
+        Sandbox = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(sandboxUrl) };
+        Sandbox.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Bearer {SecretKey}");
+    }
+
+    public string SandboxUrl { get; }
+    public string ServiceUrl { get; }
+
+    /// <summary>The merchant's client of the service.</summary>
+    public HttpClient Service { get; }
+
+    /// <summary>A client of the sandbox (its Checkout.com API, its page, its control API); no redirects followed.</summary>
+    public HttpClient Sandbox { get; }
+
+    public IDocumentStore Store => _service.Services.GetRequiredService<IDocumentStore>();
+
+    public static async Task<Wired> StartAsync(
+        PostgresDatabase database, string schema, IDictionary<string, string?>? service = null, double timeScale = 60)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        var connection = database.ConnectionString;
+
+        var sandbox = SandboxApp.Build([], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Sandbox:SecretKey"] = SecretKey,
+                ["Sandbox:WebhookSignatureKey"] = SignatureKey,
+                ["Sandbox:WebhookAuthorization"] = WebhookAuthorization,
+                ["Sandbox:TimeScale"] = timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Sandbox:RefundProcessing"] = "00:00:03",
+            });
+            builder.Logging.ClearProviders();
+        });
+        await sandbox.StartAsync();
+        var sandboxUrl = sandbox.Urls.Single();
+
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Payments"] = connection,
+            ["EventStore:Schema"] = schema,
+            ["EventStore:SchedulerPolling"] = "00:00:00.200",
+            ["Checkout:BaseUrl"] = sandboxUrl,
+            ["Checkout:SecretKey"] = SecretKey,
+            ["Checkout:ProcessingChannelId"] = Channel,
+            ["Checkout:WebhookSignatureKey"] = SignatureKey,
+            ["Checkout:WebhookAuthorization"] = WebhookAuthorization,
+            ["Checkout:AttemptTimeout"] = "00:00:02",
+            ["Checkout:TotalTimeout"] = "00:00:05",
+            ["Checkout:MaxRetryAttempts"] = "1",
+            ["Payments:RequestRetryDelays:0"] = "00:00:00.300",
+            ["Payments:RequestRetryDelays:1"] = "00:00:00.300",
+            ["Payments:RequestRetryDelays:2"] = "00:00:00.300",
+        };
+        foreach (var (key, value) in service ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        // Program.cs reads its configuration while building: environment variables reach it first.
+        foreach (var (key, value) in settings)
+        {
+            System.Environment.SetEnvironmentVariable(key.Replace(":", "__", StringComparison.Ordinal), value);
+        }
+
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+            builder.ConfigureLogging(logging => logging
+                .AddFilter("Payments", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning)
+                .AddFilter("Marten", LogLevel.Critical).AddFilter("Wolverine", LogLevel.Critical)
+                .AddFilter("System.Net.Http", LogLevel.Warning).AddFilter("Polly", LogLevel.Critical)));
+        factory.UseKestrel(0);
+        factory.StartServer();
+        var serviceUrl = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.Single().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
+
+        await factory.Services.GetRequiredService<IDocumentStore>().Advanced.Clean.DeleteAllEventDataAsync();
+        await factory.Services.GetRequiredService<IDocumentStore>().Advanced.Clean.DeleteAllDocumentsAsync();
+
+        // Point the sandbox's webhooks at the running service.
+        ((IConfigurationRoot)sandbox.Configuration)["Sandbox:WebhookUrl"] = $"{serviceUrl}/webhooks/checkout";
+        ((IConfigurationRoot)sandbox.Configuration).Reload();
+        return new Wired(sandbox, factory, sandboxUrl, serviceUrl);
+    }
+
+    public static Dictionary<string, object?> PaymentBody(long amount = 1000, string reference = "ORD-5023-4E89") => new()
+    {
+        ["amount"] = amount,
+        ["currency"] = "KWD",
+        ["reference"] = reference,
+        ["language"] = "en",
+        ["userDefinedField1"] = "order 5023",
+        ["successUrl"] = "https://shop.example/knet/ok",
+        ["failureUrl"] = "https://shop.example/knet/fail",
+        ["customer"] = new { email = "buyer@example.com", name = "Buyer" },
+        ["metadata"] = new { cart = "c-42" },
+    };
+
+    public async Task<JsonElement> GetPaymentAsync(Guid id) => await Service.GetFromJsonAsync<JsonElement>($"/payments/{id}");
+
+    public async Task<IReadOnlyList<IEvent>> StreamAsync(Guid id)
+    {
+        await using var session = Store.QuerySession();
+        return await session.Events.FetchStreamAsync(id);
+    }
+
+    /// <summary>Payments the sandbox (Checkout.com) holds: a second charge would show here.</summary>
+    public async Task<JsonElement> CheckoutPaymentsAsync() => await Sandbox.GetFromJsonAsync<JsonElement>("/_sandbox/payments");
+
+    public async Task SetSandboxFaultsAsync(object faults)
+    {
+        using var response = await Sandbox.PutAsJsonAsync("/_sandbox/faults", faults);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Waits (bounded) until the service shows the payment in <paramref name="status"/>.</summary>
+    public Task<JsonElement> PaymentInAsync(Guid id, string status, TimeSpan? timeout = null) =>
+        Eventually.Until(() => GetPaymentAsync(id), p => p.GetProperty("status").GetString() == status, timeout);
+
+    public async ValueTask DisposeAsync()
+    {
+        Service.Dispose();
+        Sandbox.Dispose();
+        await _service.DisposeAsync();
+        await _sandbox.StopAsync();
+        await _sandbox.DisposeAsync();
+    }
+}
+
+/// <summary>A bounded poll on a condition, for state that changes in the background.</summary>
+public static class Eventually
+{
+    public static async Task<T> Until<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? timeout = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            if (DateTimeOffset.UtcNow > deadline || !await tick.WaitForNextTickAsync())
+            {
+                throw new TimeoutException($"Condition not met in time; last value: {value}");
+            }
+        }
+    }
+}
