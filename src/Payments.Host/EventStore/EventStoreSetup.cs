@@ -56,6 +56,13 @@ public static class EventStoreSetup
             // Typed HttpClients are registered through a factory lambda, which Wolverine 6 refuses to inline.
             opts.CodeGeneration.AlwaysUseServiceLocationFor<Checkout.CheckoutClient>();
 
+            // A webhook can beat the payment it is about: ask again later, then park it (dead letters) for an operator.
+            var unknownPaymentDelays = builder.Configuration.GetSection("Payments:UnknownPaymentRetryDelays").Get<TimeSpan[]>()
+                ?? new Payments.PaymentTimings().UnknownPaymentRetryDelays.ToArray();
+            opts.Policies.OnException<Webhooks.PaymentNotFoundYetException>()
+                .ScheduleRetry(unknownPaymentDelays)
+                .Then.MoveToErrorQueue();
+
             // Two writers decided on the same version: the loser decides again on the new state.
             opts.Policies.OnException<ConcurrencyException>()
                 .RetryWithCooldown(

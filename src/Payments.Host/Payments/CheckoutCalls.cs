@@ -1,5 +1,6 @@
 using Payments.Domain;
 using Payments.Host.Checkout;
+using Wolverine;
 
 namespace Payments.Host.Payments;
 
@@ -19,5 +20,23 @@ public static class CheckoutCalls
             CheckoutAnswer<PaymentAcceptedResponse>.Unavailable unknown => new PaymentFact.NoAnswer(unknown.Reason),
             var other => throw new InvalidOperationException($"Unexpected answer {other}"),
         };
+    }
+
+    /// <summary>
+    /// After the request: no answer → ask again later with the same key; accepted → check the outcome once KNET's
+    /// page can no longer be open (7 minutes + grace), whatever the webhooks do meanwhile.
+    /// </summary>
+    public static async Task ScheduleFollowUpAsync(IMessageBus bus, Guid paymentId, PaymentFact fact, PaymentTimings timings)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        ArgumentNullException.ThrowIfNull(timings);
+        if (fact is PaymentFact.NoAnswer)
+        {
+            await bus.ScheduleAsync(new ResolvePaymentRequest(paymentId, 1), PaymentTimings.Next(timings.RequestRetryDelays, 1));
+        }
+        else if (fact is PaymentFact.Accepted)
+        {
+            await bus.ScheduleAsync(new ReconcilePayment(paymentId, 1), timings.OutcomeCheckAfter);
+        }
     }
 }

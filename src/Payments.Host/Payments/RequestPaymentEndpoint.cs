@@ -50,13 +50,11 @@ public static class RequestPaymentEndpoint
             return claim is IdempotencyClaim.Replay replay ? replay.Answer : ((IdempotencyClaim.Refused)claim).Answer;
         }
 
-        await bus.InvokeAsync(new RequestPayment(id, payment), cancellation);
+        var cause = Causes.Request($"POST /payments {request.HttpContext.TraceIdentifier}");
+        await bus.InvokeAsync(new RequestPayment(id, payment, cause), cancellation);
         var fact = await CheckoutCalls.RequestPaymentAsync(checkout, id, payment, cancellation);
-        await bus.InvokeAsync(new ApplyPaymentFact(id, fact), cancellation);
-        if (fact is PaymentFact.NoAnswer)
-        {
-            await bus.ScheduleAsync(new ResolvePaymentRequest(id, 1), PaymentTimings.Next(timings.Value.RequestRetryDelays, 1));
-        }
+        await bus.InvokeAsync(new ApplyPaymentFact(id, fact, cause), cancellation);
+        await CheckoutCalls.ScheduleFollowUpAsync(bus, id, fact, timings.Value);
 
         await using var query = store.QuerySession();
         var state = await query.LoadAsync<Payment>(id, cancellation)

@@ -24,9 +24,10 @@ public static class ResolvePaymentRequestHandler
         }
 
         var fact = await CheckoutCalls.RequestPaymentAsync(checkout, payment.Id, payment.Request, cancellation);
-        await bus.InvokeAsync(new ApplyPaymentFact(payment.Id, fact), cancellation);
+        await bus.InvokeAsync(new ApplyPaymentFact(payment.Id, fact, Causes.Scheduled(nameof(ResolvePaymentRequest), message.Attempt)), cancellation);
         if (fact is not PaymentFact.NoAnswer)
         {
+            await CheckoutCalls.ScheduleFollowUpAsync(bus, payment.Id, fact, timings.Value);
             return;
         }
 

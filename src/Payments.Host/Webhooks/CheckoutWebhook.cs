@@ -1,0 +1,33 @@
+namespace Payments.Host.Webhooks;
+
+public enum WebhookProcessing
+{
+    Received,
+    Applied,
+    NoOp,
+    Flagged,
+
+    /// <summary>A type KNET payments do not use: acknowledged and kept, nothing applied.</summary>
+    Ignored,
+}
+
+/// <summary>
+/// A webhook exactly as Checkout.com sent it, stored before it is acknowledged. Its id is Checkout.com's event id,
+/// so a redelivery finds it and changes nothing. Duplicates and late arrivals stay in this record.
+/// </summary>
+public sealed class CheckoutWebhook
+{
+    public string Id { get; set; } = "";
+    public string Type { get; set; } = "";
+    public string CheckoutPaymentId { get; set; } = "";
+    public Guid? PaymentId { get; set; }
+    public string Body { get; set; } = "";
+    public DateTimeOffset ReceivedAt { get; set; }
+    public int Deliveries { get; set; } = 1;
+    public WebhookProcessing Processing { get; set; } = WebhookProcessing.Received;
+    public string? Outcome { get; set; }
+    public DateTimeOffset? ProcessedAt { get; set; }
+}
+
+/// <summary>Processes one stored webhook, apart from the request that delivered it.</summary>
+public sealed record ProcessCheckoutWebhook(string EventId);

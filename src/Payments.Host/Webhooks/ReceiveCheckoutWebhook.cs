@@ -1,0 +1,161 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using JasperFx;
+using Marten;
+using Microsoft.Extensions.Options;
+using Payments.Host.Checkout;
+using Payments.Host.Payments;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace Payments.Host.Webhooks;
+
+/// <summary>
+/// <c>POST /webhooks/checkout</c> (design decision 2): the raw body is read once (≤ 64 KiB, else 413), its
+/// <c>Cko-Signature</c> and the configured <c>Authorization</c> are checked in constant time (401), it must name an
+/// event id, a type and a payment (400); then it is stored, deduplicated by event id, together with the message that
+/// will process it, in one transaction — and only then answered 200. A crash after the 200 loses nothing.
+/// </summary>
+public static partial class ReceiveCheckoutWebhook
+{
+    public const int MaxBodyBytes = 64 * 1024;
+
+    [WolverinePost("/webhooks/checkout")]
+    public static async Task<IResult> Post(
+        HttpRequest request, IDocumentStore store, IMartenOutbox outbox, IOptions<CheckoutOptions> options,
+        TimeProvider time, ILogger<CheckoutWebhook> logger, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(outbox);
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return TooLarge();
+        }
+
+        var body = await ReadAtMostAsync(request.Body, MaxBodyBytes + 1, cancellation);
+        if (body.Length > MaxBodyBytes)
+        {
+            return TooLarge();
+        }
+
+        if (!Authentic(request, body, options.Value))
+        {
+            Rejected(logger);
+            return Problems.Of(StatusCodes.Status401Unauthorized, "webhook_unauthenticated",
+                "The webhook's signature or authorization is not valid");
+        }
+
+        if (Envelope(body) is not { } envelope)
+        {
+            return Problems.Of(StatusCodes.Status400BadRequest, "webhook_malformed",
+                "A webhook needs JSON with id, type and data.id");
+        }
+
+        var webhook = new CheckoutWebhook
+        {
+            Id = envelope.Id, Type = envelope.Type, CheckoutPaymentId = envelope.PaymentId,
+            Body = Encoding.UTF8.GetString(body), ReceivedAt = time.GetUtcNow(),
+        };
+        await using var session = store.LightweightSession();
+        outbox.Enroll(session);
+        session.Insert(webhook);
+        await outbox.SendAsync(new ProcessCheckoutWebhook(webhook.Id));
+        try
+        {
+            await session.SaveChangesAsync(cancellation);
+            Stored(logger, webhook.Id, webhook.Type, webhook.CheckoutPaymentId);
+        }
+        catch (DocumentAlreadyExistsException)
+        {
+            await CountRedeliveryAsync(store, webhook.Id, cancellation);
+            Duplicate(logger, webhook.Id, webhook.Type);
+        }
+
+        return Results.Ok(new { received = webhook.Id });
+    }
+
+    private static async Task CountRedeliveryAsync(IDocumentStore store, string eventId, CancellationToken cancellation)
+    {
+        await using var session = store.LightweightSession();
+        var stored = await session.LoadAsync<CheckoutWebhook>(eventId, cancellation);
+        if (stored is not null)
+        {
+            stored.Deliveries++;
+            session.Update(stored);
+            await session.SaveChangesAsync(cancellation);
+        }
+    }
+
+    private static IResult TooLarge() => Problems.Of(StatusCodes.Status413PayloadTooLarge, "webhook_too_large",
+        $"A webhook body is at most {MaxBodyBytes} bytes");
+
+    /// <summary>Lowercase hex HMAC-SHA256 of the raw body, and the Authorization header when one is configured.</summary>
+    public static bool Authentic(HttpRequest request, ReadOnlySpan<byte> body, CheckoutOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrEmpty(options.WebhookSignatureKey))
+        {
+            return false;
+        }
+
+        var expected = Encoding.ASCII.GetBytes(
+            Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(options.WebhookSignatureKey), body)));
+        var sent = Encoding.ASCII.GetBytes(request.Headers["Cko-Signature"].ToString().ToLowerInvariant());
+        if (!CryptographicOperations.FixedTimeEquals(expected, sent))
+        {
+            return false;
+        }
+
+        return string.IsNullOrEmpty(options.WebhookAuthorization)
+               || CryptographicOperations.FixedTimeEquals(
+                   Encoding.UTF8.GetBytes(options.WebhookAuthorization),
+                   Encoding.UTF8.GetBytes(request.Headers.Authorization.ToString()));
+    }
+
+    private sealed record WebhookEnvelope(string Id, string Type, string PaymentId);
+
+    private static WebhookEnvelope? Envelope(byte[] body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            var root = json.RootElement;
+            return root.ValueKind == JsonValueKind.Object
+                   && root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 and <= 100 } eventId
+                   && root.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() is { Length: > 0 and <= 100 } typeName
+                   && root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+                   && data.TryGetProperty("id", out var paymentId) && paymentId.ValueKind == JsonValueKind.String
+                   && paymentId.GetString() is { Length: > 0 and <= 100 } checkoutId
+                ? new WebhookEnvelope(eventId, typeName, checkoutId)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<byte[]> ReadAtMostAsync(Stream stream, int limit, CancellationToken cancellation)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while (buffer.Length < limit && (read = await stream.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limit - buffer.Length)), cancellation)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {EventId} {Type} for {CheckoutPaymentId} stored")]
+    private static partial void Stored(ILogger logger, string eventId, string type, string checkoutPaymentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {EventId} {Type} delivered again: already stored")]
+    private static partial void Duplicate(ILogger logger, string eventId, string type);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook refused: signature or authorization does not match")]
+    private static partial void Rejected(ILogger logger);
+}
