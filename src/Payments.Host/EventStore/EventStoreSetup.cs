@@ -56,6 +56,11 @@ public static class EventStoreSetup
             // Typed HttpClients are registered through a factory lambda, which Wolverine 6 refuses to inline.
             opts.CodeGeneration.AlwaysUseServiceLocationFor<Checkout.CheckoutClient>();
 
+            // Webhooks are applied one at a time, in the order they were stored: clean delivery replays in order and
+            // two webhooks of one payment never race each other.
+            opts.PublishMessage<Webhooks.ProcessCheckoutWebhook>().ToLocalQueue("checkout-webhooks");
+            opts.LocalQueue("checkout-webhooks").Sequential();
+
             // A webhook can beat the payment it is about: ask again later, then park it (dead letters) for an operator.
             var unknownPaymentDelays = builder.Configuration.GetSection("Payments:UnknownPaymentRetryDelays").Get<TimeSpan[]>()
                 ?? new Payments.PaymentTimings().UnknownPaymentRetryDelays.ToArray();

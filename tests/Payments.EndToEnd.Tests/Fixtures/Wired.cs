@@ -136,6 +136,36 @@ public sealed class Wired : IAsyncDisposable
         ["metadata"] = new { cart = "c-42" },
     };
 
+    /// <summary>Creates a payment through the service; returns its id and the KNET redirect link.</summary>
+    public async Task<(Guid Id, string Redirect)> CreatePaymentAsync(long amount = 1000)
+    {
+        using var response = await Service.PostAsJsonAsync("/payments", PaymentBody(amount));
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (body.GetProperty("id").GetGuid(), body.GetProperty("redirectUrl").GetString()!);
+    }
+
+    /// <summary>The customer on the KNET page, by real HTTP form posts: open, enter the card, confirm (or cancel).</summary>
+    public async Task<Uri> PayOnKnetPageAsync(string redirect, string expiry = "09/2025", string pin = "1234", bool cancel = false)
+    {
+        var token = redirect.Split('/')[^2];
+        using (var page = await Sandbox.GetAsync(redirect))
+        {
+            page.EnsureSuccessStatusCode();
+        }
+
+        var parts = expiry.Split('/');
+        using var confirm = await Sandbox.PostAsync($"/knet-external/redirect/{token}/submit", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["bank"] = "KNET1", ["card"] = "8888880000000001", ["month"] = parts[0], ["year"] = parts[1], ["pin"] = pin,
+            ["action"] = "submit",
+        }));
+        confirm.EnsureSuccessStatusCode();
+        using var done = await Sandbox.PostAsync($"/knet-external/redirect/{token}/confirm",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["action"] = cancel ? "cancel" : "confirm" }));
+        return done.Headers.Location!;
+    }
+
     public async Task<JsonElement> GetPaymentAsync(Guid id) => await Service.GetFromJsonAsync<JsonElement>($"/payments/{id}");
 
     public async Task<IReadOnlyList<IEvent>> StreamAsync(Guid id)
