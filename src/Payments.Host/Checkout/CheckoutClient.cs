@@ -69,13 +69,16 @@ public sealed class CheckoutClient(HttpClient http, IOptions<CheckoutOptions> op
     public Task<CheckoutAnswer<IReadOnlyList<PaymentActionResponse>>> GetActionsAsync(string checkoutPaymentId, CancellationToken cancellation) =>
         SendAsync<IReadOnlyList<PaymentActionResponse>>(HttpMethod.Get, $"payments/{Uri.EscapeDataString(checkoutPaymentId)}/actions", null, null, cancellation);
 
-    /// <summary>The refund's reference is our refund id, so its webhooks find it even before we hold its action id.</summary>
+    /// <summary>
+    /// The merchant's reference when there is one, else our refund id; our refund id also travels in metadata, so the
+    /// refund's webhooks find it even before we hold its action id.
+    /// </summary>
     public Task<CheckoutAnswer<RefundAcceptedResponse>> RefundAsync(
-        string checkoutPaymentId, Guid paymentId, Guid refundId, long amount, CancellationToken cancellation) =>
+        string checkoutPaymentId, Guid paymentId, Guid refundId, long amount, string? reference, CancellationToken cancellation) =>
         SendAsync<RefundAcceptedResponse>(HttpMethod.Post, $"payments/{Uri.EscapeDataString(checkoutPaymentId)}/refunds", new
         {
             amount,
-            reference = RefundReference(refundId),
+            reference = reference ?? RefundReference(refundId),
             metadata = new Dictionary<string, string>
             {
                 [PaymentIdMetadataKey] = paymentId.ToString(),

@@ -22,6 +22,21 @@ public static class CheckoutCalls
         };
     }
 
+    public static async Task<RefundFact> RefundAsync(
+        CheckoutClient checkout, Payment payment, Refund refund, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(checkout);
+        ArgumentNullException.ThrowIfNull(payment);
+        ArgumentNullException.ThrowIfNull(refund);
+        return await checkout.RefundAsync(payment.CheckoutPaymentId!, payment.Id, refund.Id, refund.Amount, refund.Reference, cancellation) switch
+        {
+            CheckoutAnswer<RefundAcceptedResponse>.Ok ok => new RefundFact.Accepted(refund.Id, ok.Value.ActionId),
+            CheckoutAnswer<RefundAcceptedResponse>.Refused no => new RefundFact.Refused(refund.Id, no.Status, no.ErrorCodes),
+            CheckoutAnswer<RefundAcceptedResponse>.Unavailable unknown => new RefundFact.NoAnswer(refund.Id, unknown.Reason),
+            var other => throw new InvalidOperationException($"Unexpected answer {other}"),
+        };
+    }
+
     /// <summary>
     /// After the request: no answer → ask again later with the same key; accepted → check the outcome once KNET's
     /// page can no longer be open (7 minutes + grace), whatever the webhooks do meanwhile.
