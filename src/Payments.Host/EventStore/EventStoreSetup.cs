@@ -62,8 +62,8 @@ public static class EventStoreSetup
             opts.LocalQueue("checkout-webhooks").Sequential();
 
             // A webhook can beat the payment it is about: ask again later, then park it (dead letters) for an operator.
-            var unknownPaymentDelays = builder.Configuration.GetSection("Payments:UnknownPaymentRetryDelays").Get<TimeSpan[]>()
-                ?? new Payments.PaymentTimings().UnknownPaymentRetryDelays.ToArray();
+            var unknownPaymentDelays = (builder.Configuration.GetSection(Payments.PaymentTimings.Section).Get<Payments.PaymentTimings>()
+                ?? new Payments.PaymentTimings()).UnknownPaymentRetries.ToArray();
             opts.Policies.OnException<Webhooks.PaymentNotFoundYetException>()
                 .ScheduleRetry(unknownPaymentDelays)
                 .Then.MoveToErrorQueue();

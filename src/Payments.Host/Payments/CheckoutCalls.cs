@@ -47,7 +47,7 @@ public static class CheckoutCalls
         ArgumentNullException.ThrowIfNull(timings);
         if (fact is PaymentFact.NoAnswer)
         {
-            await bus.ScheduleAsync(new ResolvePaymentRequest(paymentId, 1), PaymentTimings.Next(timings.RequestRetryDelays, 1));
+            await bus.ScheduleAsync(new ResolvePaymentRequest(paymentId, 1), PaymentTimings.Next(timings.RequestRetries, 1));
         }
         else if (fact is PaymentFact.Accepted)
         {

@@ -8,20 +8,29 @@ public sealed class PaymentTimings
 {
     public const string Section = "Payments";
 
-    /// <summary>Waits between asking Checkout.com again about a payment request that got no answer.</summary>
-    public List<TimeSpan> RequestRetryDelays { get; set; } =
-        [TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15)];
+    // The configuration binder appends configured items to a list that already holds some, so the lists start empty
+    // and the defaults apply only when nothing is configured.
+
+    /// <summary>Waits between asking Checkout.com again about a request (payment or refund) that got no answer.</summary>
+    public List<TimeSpan> RequestRetryDelays { get; set; } = [];
 
     /// <summary>KNET's page allows 7 minutes; after this a payment still undecided is asked about at Checkout.com.</summary>
     public TimeSpan OutcomeCheckAfter { get; set; } = TimeSpan.FromMinutes(9);
 
     /// <summary>Waits between further checks of a payment Checkout.com still reports as pending; then it is flagged.</summary>
-    public List<TimeSpan> OutcomeRetryDelays { get; set; } =
-        [TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromHours(1), TimeSpan.FromHours(4)];
+    public List<TimeSpan> OutcomeRetryDelays { get; set; } = [];
 
     /// <summary>Waits before retrying a webhook whose payment is not found; after the last it is parked.</summary>
-    public List<TimeSpan> UnknownPaymentRetryDelays { get; set; } =
-        [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10)];
+    public List<TimeSpan> UnknownPaymentRetryDelays { get; set; } = [];
+
+    public IReadOnlyList<TimeSpan> RequestRetries => RequestRetryDelays.Count > 0 ? RequestRetryDelays
+        : [TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15)];
+
+    public IReadOnlyList<TimeSpan> OutcomeRetries => OutcomeRetryDelays.Count > 0 ? OutcomeRetryDelays
+        : [TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromHours(1), TimeSpan.FromHours(4)];
+
+    public IReadOnlyList<TimeSpan> UnknownPaymentRetries => UnknownPaymentRetryDelays.Count > 0 ? UnknownPaymentRetryDelays
+        : [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10)];
 
     public static TimeSpan Next(IReadOnlyList<TimeSpan> delays, int attempt) =>
         delays.Count == 0 ? TimeSpan.FromMinutes(1) : delays[Math.Min(attempt, delays.Count) - 1];

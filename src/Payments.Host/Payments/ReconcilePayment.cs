@@ -53,7 +53,7 @@ public static class ReconcilePaymentHandler
 
         if (payment.Status is PaymentStatus.Pending or PaymentStatus.CapturePending && message.Attempt > 0)
         {
-            var delays = timings.Value.OutcomeRetryDelays;
+            var delays = timings.Value.OutcomeRetries;
             if (message.Attempt <= delays.Count)
             {
                 outgoing.Delay(message with { Attempt = message.Attempt + 1 }, PaymentTimings.Next(delays, message.Attempt));

@@ -64,7 +64,7 @@ public static class RefundPaymentEndpoint
         await bus.InvokeAsync(new ApplyRefundFact(paymentId, fact, cause), cancellation);
         if (fact is RefundFact.NoAnswer)
         {
-            await bus.ScheduleAsync(new ResolveRefund(paymentId, refundId, 1), PaymentTimings.Next(timings.Value.RequestRetryDelays, 1));
+            await bus.ScheduleAsync(new ResolveRefund(paymentId, refundId, 1), PaymentTimings.Next(timings.Value.RequestRetries, 1));
         }
 
         await using var query = store.QuerySession();

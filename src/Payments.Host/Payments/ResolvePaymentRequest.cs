@@ -31,7 +31,7 @@ public static class ResolvePaymentRequestHandler
             return;
         }
 
-        var delays = timings.Value.RequestRetryDelays;
+        var delays = timings.Value.RequestRetries;
         if (message.Attempt < delays.Count)
         {
             await bus.ScheduleAsync(message with { Attempt = message.Attempt + 1 }, PaymentTimings.Next(delays, message.Attempt + 1));

@@ -55,7 +55,8 @@ public sealed class Wired : IAsyncDisposable
     public IDocumentStore Store => _service.Services.GetRequiredService<IDocumentStore>();
 
     public static async Task<Wired> StartAsync(
-        PostgresDatabase database, string schema, IDictionary<string, string?>? service = null, double timeScale = 60)
+        PostgresDatabase database, string schema, IDictionary<string, string?>? service = null, double timeScale = 60,
+        bool webhooks = true)
     {
         ArgumentNullException.ThrowIfNull(database);
         var connection = database.ConnectionString;
@@ -117,8 +118,8 @@ public sealed class Wired : IAsyncDisposable
         await factory.Services.GetRequiredService<IDocumentStore>().Advanced.Clean.DeleteAllEventDataAsync();
         await factory.Services.GetRequiredService<IDocumentStore>().Advanced.Clean.DeleteAllDocumentsAsync();
 
-        // Point the sandbox's webhooks at the running service.
-        ((IConfigurationRoot)sandbox.Configuration)["Sandbox:WebhookUrl"] = $"{serviceUrl}/webhooks/checkout";
+        // Point the sandbox's webhooks at the running service (or nowhere: every webhook lost).
+        ((IConfigurationRoot)sandbox.Configuration)["Sandbox:WebhookUrl"] = webhooks ? $"{serviceUrl}/webhooks/checkout" : "";
         ((IConfigurationRoot)sandbox.Configuration).Reload();
         return new Wired(sandbox, factory, sandboxUrl, serviceUrl);
     }
