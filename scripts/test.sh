@@ -18,6 +18,15 @@ if [ -z "${PAYMENTS_TEST_POSTGRES:-}" ]; then
   fi
 fi
 
+# The browser test drives Debian's Chromium through Debian's chromedriver; nothing is downloaded at run time.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  echo "[test] installing Debian's chromium and chromium-driver for the browser test"
+  as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq && as_root apt-get install -y -qq chromium chromium-driver >/dev/null || {
+    echo "[test] could not install chromium and chromium-driver"; exit 1; }
+fi
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 

@@ -138,9 +138,16 @@ public sealed class Wired : IAsyncDisposable
     };
 
     /// <summary>Creates a payment through the service; returns its id and the KNET redirect link.</summary>
-    public async Task<(Guid Id, string Redirect)> CreatePaymentAsync(long amount = 1000)
+    public async Task<(Guid Id, string Redirect)> CreatePaymentAsync(long amount = 1000, string? returnUrl = null)
     {
-        using var response = await Service.PostAsJsonAsync("/payments", PaymentBody(amount));
+        var request = PaymentBody(amount);
+        if (returnUrl is not null)
+        {
+            request["successUrl"] = returnUrl;
+            request["failureUrl"] = returnUrl;
+        }
+
+        using var response = await Service.PostAsJsonAsync("/payments", request);
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return (body.GetProperty("id").GetGuid(), body.GetProperty("redirectUrl").GetString()!);
