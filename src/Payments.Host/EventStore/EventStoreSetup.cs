@@ -61,13 +61,6 @@ public static class EventStoreSetup
             opts.PublishMessage<Webhooks.ProcessCheckoutWebhook>().ToLocalQueue("checkout-webhooks");
             opts.LocalQueue("checkout-webhooks").Sequential();
 
-            // A webhook can beat the payment it is about: ask again later, then park it (dead letters) for an operator.
-            var unknownPaymentDelays = (builder.Configuration.GetSection(Payments.PaymentTimings.Section).Get<Payments.PaymentTimings>()
-                ?? new Payments.PaymentTimings()).UnknownPaymentRetries.ToArray();
-            opts.Policies.OnException<Webhooks.PaymentNotFoundYetException>()
-                .ScheduleRetry(unknownPaymentDelays)
-                .Then.MoveToErrorQueue();
-
             // Two writers decided on the same version: the loser decides again on the new state.
             opts.Policies.OnException<ConcurrencyException>()
                 .RetryWithCooldown(

@@ -9,6 +9,9 @@ public enum WebhookProcessing
 
     /// <summary>A type KNET payments do not use: acknowledged and kept, nothing applied.</summary>
     Ignored,
+
+    /// <summary>No payment of ours matched it after every retry: waits for an operator to replay it.</summary>
+    Parked,
 }
 
 /// <summary>
@@ -24,6 +27,11 @@ public sealed class CheckoutWebhook
     public string Body { get; set; } = "";
     public DateTimeOffset ReceivedAt { get; set; }
     public int Deliveries { get; set; } = 1;
+
+    /// <summary>How many times processing looked for its payment and did not find it.</summary>
+    public int LookupAttempts { get; set; }
+
+    public int Replays { get; set; }
     public WebhookProcessing Processing { get; set; } = WebhookProcessing.Received;
     public string? Outcome { get; set; }
     public DateTimeOffset? ProcessedAt { get; set; }

@@ -1,13 +1,11 @@
 using System.Text.Json;
 using Marten;
+using Microsoft.Extensions.Options;
 using Payments.Domain;
 using Payments.Host.Payments;
 using Wolverine;
 
 namespace Payments.Host.Webhooks;
-
-/// <summary>The webhook names a payment this service does not hold (yet): retried on a schedule, then parked.</summary>
-public sealed class PaymentNotFoundYetException(string message) : Exception(message);
 
 /// <summary>
 /// Applies one stored webhook through the machines. The payment's events and the webhook's outcome are written in
@@ -16,8 +14,8 @@ public sealed class PaymentNotFoundYetException(string message) : Exception(mess
 public static partial class ProcessCheckoutWebhookHandler
 {
     public static async Task<OutgoingMessages> Handle(
-        ProcessCheckoutWebhook message, IDocumentSession session, TimeProvider time, ILogger<ProcessCheckoutWebhook> logger,
-        CancellationToken cancellation)
+        ProcessCheckoutWebhook message, IDocumentSession session, TimeProvider time, IOptions<PaymentTimings> timings,
+        ILogger<ProcessCheckoutWebhook> logger, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(session);
@@ -38,12 +36,32 @@ public static partial class ProcessCheckoutWebhookHandler
             return outgoing;
         }
 
-        var paymentId = await FindPaymentAsync(session, data, webhook.CheckoutPaymentId, cancellation)
-            ?? throw new PaymentNotFoundYetException($"No payment for Checkout.com payment {webhook.CheckoutPaymentId} (webhook {webhook.Id}).");
+        // A webhook can beat the payment it is about: look again later, then park it for an operator.
+        var stream = await FindPaymentAsync(session, data, webhook.CheckoutPaymentId, cancellation) is { } found
+            ? await session.Events.FetchForWriting<Payment>(found, cancellation)
+            : null;
+        if (stream?.Aggregate is not { } payment)
+        {
+            var delays = timings.Value.UnknownPaymentRetries;
+            webhook.LookupAttempts++;
+            if (webhook.LookupAttempts <= delays.Count)
+            {
+                webhook.Outcome = $"no payment for {webhook.CheckoutPaymentId} yet (look {webhook.LookupAttempts})";
+                session.Store(webhook);
+                outgoing.Delay(message, delays[webhook.LookupAttempts - 1]);
+            }
+            else
+            {
+                Finish(session, webhook, WebhookProcessing.Parked,
+                    $"no payment for {webhook.CheckoutPaymentId} after {webhook.LookupAttempts} looks", now);
+                Parked(logger, webhook.Id, webhook.Type, webhook.CheckoutPaymentId);
+            }
 
+            return outgoing;
+        }
+
+        var paymentId = payment.Id;
         session.SetHeader(Causes.Header, Causes.Webhook(webhook.Id));
-        var stream = await session.Events.FetchForWriting<Payment>(paymentId, cancellation);
-        var payment = stream.Aggregate ?? throw new PaymentNotFoundYetException($"Payment {paymentId} has no stream yet.");
         var decision = fact switch
         {
             PaymentFact f => PaymentDecider.Decide(payment, f, now),
@@ -89,6 +107,9 @@ public static partial class ProcessCheckoutWebhookHandler
             .Select(p => p.Id).ToListAsync(cancellation);
         return byCheckoutId.Count == 1 ? byCheckoutId[0] : null;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {EventId} {Type} parked: no payment for {CheckoutPaymentId}")]
+    private static partial void Parked(ILogger logger, string eventId, string type, string checkoutPaymentId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {EventId} {Type} → payment {PaymentId}: {Kind} ({Reason})")]
     private static partial void Processed(ILogger logger, string eventId, string type, Guid paymentId, DecisionKind kind, string reason);

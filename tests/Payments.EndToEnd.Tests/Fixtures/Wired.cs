@@ -54,6 +54,8 @@ public sealed class Wired : IAsyncDisposable
 
     public IDocumentStore Store => _service.Services.GetRequiredService<IDocumentStore>();
 
+    public IServiceProvider Services => _service.Services;
+
     public static async Task<Wired> StartAsync(
         PostgresDatabase database, string schema, IDictionary<string, string?>? service = null, double timeScale = 60,
         bool webhooks = true)
