@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Payments.EndToEnd.Tests.Fixtures;
 using Payments.Host.Tests.Fixtures;
@@ -60,5 +61,27 @@ public sealed class when_checkouts_webhooks_never_arrive(PostgresDatabase databa
         payment.GetProperty("status").GetString().ShouldBe("Pending");
         var flag = (await e2e.StreamAsync(id)).Single(e => e.EventTypeName == "payment_flagged_for_review");
         flag.Data.ShouldBeOfType<Payments.Domain.PaymentFlaggedForReview>().Reason.ShouldBe("still undecided at Checkout.com after 3 checks");
+    }
+
+    [Fact]
+    public async Task a_refund_whose_webhooks_never_arrive_is_settled_from_checkouts_actions()
+    {
+        await using var e2e = await Wired.StartAsync(database, "e2e_reconcile_refund", new Dictionary<string, string?>
+        {
+            ["Payments:OutcomeCheckAfter"] = "00:00:00.500",
+            ["Payments:RefundCheckAfter"] = "00:00:00.500",
+            ["Payments:OutcomeRetryDelays:0"] = "00:00:00.300",
+        }, webhooks: false);
+        var (id, redirect) = await e2e.CreatePaymentAsync();
+        await e2e.PayOnKnetPageAsync(redirect);
+        await Eventually.Until(() => e2e.GetPaymentAsync(id),
+            p => p.GetProperty("status").GetString() == "Captured" && p.GetProperty("knet").ValueKind == JsonValueKind.Object);
+
+        using var refund = await e2e.Service.PostAsJsonAsync($"/payments/{id}/refunds", new { amount = 400 });
+        refund.StatusCode.ShouldBe(System.Net.HttpStatusCode.Accepted);
+
+        var payment = await e2e.PaymentInAsync(id, "PartiallyRefunded");
+        payment.GetProperty("refunds")[0].GetProperty("status").GetString().ShouldBe("Succeeded");
+        (await e2e.StreamAsync(id))[^1].Headers!["cause"].ToString()!.ShouldStartWith("scheduled:ReconcileRefund#");
     }
 }

@@ -54,4 +54,19 @@ public static class CheckoutCalls
             await bus.ScheduleAsync(new ReconcilePayment(paymentId, 1), timings.OutcomeCheckAfter);
         }
     }
+
+    /// <summary>After a refund call: no answer → ask again with the same key; accepted → check its outcome later.</summary>
+    public static async Task ScheduleFollowUpAsync(IMessageBus bus, Guid paymentId, Guid refundId, RefundFact fact, PaymentTimings timings)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        ArgumentNullException.ThrowIfNull(timings);
+        if (fact is RefundFact.NoAnswer)
+        {
+            await bus.ScheduleAsync(new ResolveRefund(paymentId, refundId, 1), PaymentTimings.Next(timings.RequestRetries, 1));
+        }
+        else if (fact is RefundFact.Accepted)
+        {
+            await bus.ScheduleAsync(new ReconcileRefund(paymentId, refundId, 1), timings.RefundCheckAfter);
+        }
+    }
 }

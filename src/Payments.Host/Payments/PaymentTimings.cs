@@ -17,6 +17,9 @@ public sealed class PaymentTimings
     /// <summary>KNET's page allows 7 minutes; after this a payment still undecided is asked about at Checkout.com.</summary>
     public TimeSpan OutcomeCheckAfter { get; set; } = TimeSpan.FromMinutes(9);
 
+    /// <summary>After Checkout.com accepts a refund, when to ask about it if its outcome has not arrived.</summary>
+    public TimeSpan RefundCheckAfter { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Waits between further checks of a payment Checkout.com still reports as pending; then it is flagged.</summary>
     public List<TimeSpan> OutcomeRetryDelays { get; set; } = [];
 

@@ -62,10 +62,7 @@ public static class RefundPaymentEndpoint
         var refund = payment!.FindRefund(refundId)!;
         var fact = await CheckoutCalls.RefundAsync(checkout, payment, refund, cancellation);
         await bus.InvokeAsync(new ApplyRefundFact(paymentId, fact, cause), cancellation);
-        if (fact is RefundFact.NoAnswer)
-        {
-            await bus.ScheduleAsync(new ResolveRefund(paymentId, refundId, 1), PaymentTimings.Next(timings.Value.RequestRetries, 1));
-        }
+        await CheckoutCalls.ScheduleFollowUpAsync(bus, paymentId, refundId, fact, timings.Value);
 
         await using var query = store.QuerySession();
         var after = (await query.LoadAsync<Payment>(paymentId, cancellation))!.FindRefund(refundId)!;

@@ -27,6 +27,7 @@ public static class ResolveRefundHandler
         await bus.InvokeAsync(new ApplyRefundFact(payment.Id, fact, Causes.Scheduled(nameof(ResolveRefund), message.Attempt)), cancellation);
         if (fact is not RefundFact.NoAnswer)
         {
+            await CheckoutCalls.ScheduleFollowUpAsync(bus, payment.Id, refund.Id, fact, timings.Value);
             return;
         }
 

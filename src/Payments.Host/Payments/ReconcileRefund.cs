@@ -1,0 +1,63 @@
+using Marten;
+using Microsoft.Extensions.Options;
+using Payments.Domain;
+using Payments.Host.Checkout;
+using Wolverine;
+
+namespace Payments.Host.Payments;
+
+/// <summary>
+/// A refund Checkout.com accepted but whose outcome has not arrived: read the payment's actions and apply the refund
+/// action's result. Still pending there → asked again with backoff, then flagged for an operator.
+/// </summary>
+public sealed record ReconcileRefund(Guid PaymentId, Guid RefundId, int Attempt);
+
+public static class ReconcileRefundHandler
+{
+    public static async Task<OutgoingMessages> Handle(
+        ReconcileRefund message, IDocumentSession session, CheckoutClient checkout, TimeProvider time,
+        IOptions<PaymentTimings> timings, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(checkout);
+        var outgoing = new OutgoingMessages();
+        var stream = await session.Events.FetchForWriting<Payment>(message.PaymentId, cancellation);
+        var payment = stream.Aggregate;
+        if (payment?.FindRefund(message.RefundId) is not { Status: RefundStatus.Pending, ActionId: { } actionId } refund
+            || payment.CheckoutPaymentId is not { } checkoutId)
+        {
+            return outgoing;
+        }
+
+        var now = time.GetUtcNow();
+        if (await checkout.GetActionsAsync(checkoutId, cancellation) is CheckoutAnswer<IReadOnlyList<PaymentActionResponse>>.Ok { Value: var actions }
+            && actions.FirstOrDefault(a => a.Id == actionId) is { } action
+            && Outcome(checkoutId, refund, action) is { } fact)
+        {
+            session.SetHeader(Causes.Header, Causes.Scheduled(nameof(ReconcileRefund), message.Attempt));
+            stream.AppendMany(PaymentDecider.Decide(payment, fact, now).Events);
+            return outgoing;
+        }
+
+        var delays = timings.Value.OutcomeRetries;
+        if (message.Attempt <= delays.Count)
+        {
+            outgoing.Delay(message with { Attempt = message.Attempt + 1 }, PaymentTimings.Next(delays, message.Attempt));
+        }
+        else
+        {
+            stream.AppendMany(PaymentDecider.FlagForReview(payment,
+                $"refund {refund.Id} still undecided at Checkout.com after {message.Attempt} checks", now).Events);
+        }
+
+        return outgoing;
+    }
+
+    /// <summary>Approved → refunded; a response code other than 10000 → declined; otherwise still pending.</summary>
+    private static RefundFact? Outcome(string checkoutId, Refund refund, PaymentActionResponse action) =>
+        action.Approved == true ? new RefundFact.Refunded(checkoutId, action.Id, refund.Id, action.Amount)
+        : action.ResponseCode is { } code && code != "10000"
+            ? new RefundFact.Declined(checkoutId, action.Id, refund.Id, code, action.ResponseSummary)
+            : null;
+}
