@@ -46,7 +46,9 @@ public sealed class when_the_customer_pays_on_the_knet_page(PostgresDatabase dat
         ]);
 
         var stream = await _e2e.StreamAsync(id);
-        stream.Single(e => e.EventTypeName == "payment_captured").Headers!["cause"].ToString()!.ShouldStartWith("webhook:evt_");
+        var capturedEvent = stream.Single(e => e.EventTypeName == "payment_captured");
+        capturedEvent.Headers!["cause"].ToString()!.ShouldStartWith("webhook:evt_");
+        capturedEvent.Headers!["checkout_action_id"].ToString()!.ShouldStartWith("act_");
         stream[0].Headers!["cause"].ToString()!.ShouldStartWith("http:POST /payments");
         stream.Single(e => e.EventTypeName == "knet_details_recorded").Headers!["cause"].ToString()!.ShouldStartWith("checkout:GET /payments/pay_");
     }

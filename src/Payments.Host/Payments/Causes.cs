@@ -7,6 +7,9 @@ public static class Causes
 {
     public const string Header = "cause";
 
+    /// <summary>The Checkout.com action behind an event, when there is one.</summary>
+    public const string CheckoutActionHeader = "checkout_action_id";
+
     public static string Webhook(string eventId) => $"webhook:{eventId}";
     public static string Request(string traceIdentifier) => $"http:{traceIdentifier}";
     public static string Scheduled(string check, int attempt) => $"scheduled:{check}#{attempt}";

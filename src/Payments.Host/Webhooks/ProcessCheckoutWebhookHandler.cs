@@ -62,6 +62,11 @@ public static partial class ProcessCheckoutWebhookHandler
 
         var paymentId = payment.Id;
         session.SetHeader(Causes.Header, Causes.Webhook(webhook.Id));
+        if (data.TryGetProperty("action_id", out var action) && action.ValueKind == JsonValueKind.String)
+        {
+            session.SetHeader(Causes.CheckoutActionHeader, action.GetString()!);
+        }
+
         var decision = fact switch
         {
             PaymentFact f => PaymentDecider.Decide(payment, f, now),
