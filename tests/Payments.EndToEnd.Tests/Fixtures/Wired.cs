@@ -206,26 +206,3 @@ public sealed class Wired : IAsyncDisposable
         await _sandbox.DisposeAsync();
     }
 }
-
-/// <summary>A bounded poll on a condition, for state that changes in the background.</summary>
-public static class Eventually
-{
-    public static async Task<T> Until<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? timeout = null)
-    {
-        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            if (DateTimeOffset.UtcNow > deadline || !await tick.WaitForNextTickAsync())
-            {
-                throw new TimeoutException($"Condition not met in time; last value: {value}");
-            }
-        }
-    }
-}

@@ -126,26 +126,3 @@ public sealed class SandboxServer : IAsyncDisposable
         await Receiver.DisposeAsync();
     }
 }
-
-/// <summary>A bounded poll on a condition, for state that has no event to wait on.</summary>
-public static class Eventually
-{
-    public static async Task<T> Until<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? timeout = null)
-    {
-        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            if (DateTimeOffset.UtcNow > deadline || !await tick.WaitForNextTickAsync())
-            {
-                throw new TimeoutException($"Condition not met in time; last value: {value}");
-            }
-        }
-    }
-}
