@@ -144,6 +144,23 @@ public sealed class when_a_merchant_requests_a_payment(PostgresDatabase database
     }
 
     [Fact]
+    public async Task checkout_slower_than_our_timeout_resolves_later_with_one_charge()
+    {
+        // Each attempt gives up after 2 s; Checkout.com takes 3 s and does create the payment. Our retry meets the
+        // key still in progress (429). The payment stays Requested, and the scheduled retry with the same key
+        // gets the first answer replayed.
+        await _e2e.SetSandboxFaultsAsync(new { api_delay = "00:00:03" });
+
+        using var response = await Post(Wired.PaymentBody());
+        await _e2e.SetSandboxFaultsAsync(new { });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        await _e2e.PaymentInAsync(id, "Pending");
+        (await _e2e.CheckoutPaymentsAsync()).GetArrayLength().ShouldBe(1);
+    }
+
+    [Fact]
     public async Task a_lost_answer_is_asked_again_with_the_same_key_and_charges_once()
     {
         await _e2e.SetSandboxFaultsAsync(new { lose_next_responses = 1 });
