@@ -44,9 +44,11 @@ public sealed class when_a_customer_pays_in_a_real_browser(PostgresDatabase data
             browser.FindElement(By.Id("masked-card")).Text.ShouldBe("888888******0001");
             browser.FindElement(By.Id("confirm")).Click();
 
-            // Back at the merchant's success URL (the sandbox's home page here), carrying the session id.
+            // Back at the merchant's success URL (the sandbox's home page here), carrying the session id. Wait for the
+            // navigation itself: an element found too early belongs to the page being left.
+            await Eventually.Until(() => Task.FromResult(browser.Url),
+                url => url.StartsWith($"{e2e.SandboxUrl}/?cko-session-id=sid_", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
             browser.FindElement(By.TagName("body")).Text.ShouldStartWith("Checkout.com KNET sandbox");
-            browser.Url.ShouldStartWith($"{e2e.SandboxUrl}/?cko-session-id=sid_");
             browser.Quit();
         }
 
