@@ -47,7 +47,7 @@ cat <<EOT
   Checkout sandbox  $sandbox_url   (the KNET page; control API under /_sandbox)
 
   Create a payment:
-    curl -s -X POST $service_url/payments -H 'Content-Type: application/json' \\
+    curl -s -X POST $service_url/payments -H 'Authorization: Bearer pk_dev_merchant_3f9c2a71' -H 'Content-Type: application/json' \\
       -d '{"amount":1500,"currency":"KWD","reference":"ORDER-1","language":"en","successUrl":"$sandbox_url/","failureUrl":"$sandbox_url/"}'
   then open its redirectUrl in a browser and pay with: Knet Test Card [KNET1], 8888880000000001, 09/2025, PIN 1234.
 

@@ -3,6 +3,7 @@ using Payments.Host.Checkout;
 using Payments.Host.EventStore;
 using Payments.Host.Health;
 using Payments.Host.Payments;
+using Payments.Host.Security;
 using Wolverine.Http;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,12 +12,20 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddProblemDetails();
 builder.Services.AddWolverineHttp();
 builder.Services.AddPaymentsHealthChecks();
+builder.Services.AddApiSurface(builder.Configuration, builder.Environment);
 builder.Services.AddCheckout(builder.Configuration);
 builder.Services.Configure<PaymentTimings>(builder.Configuration.GetSection(PaymentTimings.Section));
 
 var app = builder.Build();
 app.MapPaymentsHealth();
-app.MapWolverineEndpoints(opts => opts.MapConcurrencyFailuresToConflict());
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+app.MapWolverineEndpoints(opts =>
+{
+    opts.MapConcurrencyFailuresToConflict();
+    ApiSurface.Secure(opts);
+});
 
 return await app.RunJasperFxCommands(args);
 

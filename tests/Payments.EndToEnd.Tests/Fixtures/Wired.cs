@@ -29,16 +29,26 @@ public sealed class Wired : IAsyncDisposable
     public const string WebhookAuthorization = "Bearer e2e-webhook-authorization";
     public const string Channel = "pc_aaaaaaaaaaaaaaaaaaaaaaaaaa";
 
+    /// <summary>The documented development keys (appsettings.Development.json) and one key with no useful scope.</summary>
+    public const string AdminKey = "pk_dev_admin_c57a90d2";
+    public const string MerchantKey = "pk_dev_merchant_3f9c2a71";
+    public const string BackofficeKey = "pk_dev_backoffice_8d41e6b0";
+    public const string ScopelessKey = "pk_test_scopeless";
+
     private readonly WebApplication _sandbox;
     private readonly WebApplicationFactory<Program> _service;
 
-    private Wired(WebApplication sandbox, WebApplicationFactory<Program> service, string sandboxUrl, string serviceUrl)
+    private readonly IReadOnlyList<string> _environment;
+
+    private Wired(WebApplication sandbox, WebApplicationFactory<Program> service, string sandboxUrl, string serviceUrl, IReadOnlyList<string> environment)
     {
+        _environment = environment;
         _sandbox = sandbox;
         _service = service;
         SandboxUrl = sandboxUrl;
         ServiceUrl = serviceUrl;
         Service = new HttpClient { BaseAddress = new Uri(serviceUrl) };
+        Service.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Bearer {AdminKey}");
         Sandbox = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(sandboxUrl) };
         Sandbox.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Bearer {SecretKey}");
     }
@@ -92,6 +102,9 @@ public sealed class Wired : IAsyncDisposable
             ["Checkout:AttemptTimeout"] = "00:00:02",
             ["Checkout:TotalTimeout"] = "00:00:05",
             ["Checkout:MaxRetryAttempts"] = "1",
+            ["Auth:ApiKeys:3:Name"] = "scopeless",
+            ["Auth:ApiKeys:3:Sha256"] = Payments.Host.Security.ApiKeyOptions.Hash(ScopelessKey),
+            ["Auth:ApiKeys:3:Scopes:0"] = "none",
             ["Payments:RequestRetryDelays:0"] = "00:00:00.300",
             ["Payments:RequestRetryDelays:1"] = "00:00:00.300",
             ["Payments:RequestRetryDelays:2"] = "00:00:00.300",
@@ -101,7 +114,9 @@ public sealed class Wired : IAsyncDisposable
             settings[key] = value;
         }
 
-        // Program.cs reads its configuration while building: environment variables reach it first.
+        // Program.cs reads its configuration while building: environment variables reach it first. They are
+        // process-wide, so each stack removes its own when it is disposed (tests run one at a time).
+        var environment = settings.Keys.Select(key => key.Replace(":", "__", StringComparison.Ordinal)).ToList();
         foreach (var (key, value) in settings)
         {
             System.Environment.SetEnvironmentVariable(key.Replace(":", "__", StringComparison.Ordinal), value);
@@ -123,7 +138,7 @@ public sealed class Wired : IAsyncDisposable
         // Point the sandbox's webhooks at the running service (or nowhere: every webhook lost).
         ((IConfigurationRoot)sandbox.Configuration)["Sandbox:WebhookUrl"] = webhooks ? $"{serviceUrl}/webhooks/checkout" : "";
         ((IConfigurationRoot)sandbox.Configuration).Reload();
-        return new Wired(sandbox, factory, sandboxUrl, serviceUrl);
+        return new Wired(sandbox, factory, sandboxUrl, serviceUrl, environment);
     }
 
     public static Dictionary<string, object?> PaymentBody(long amount = 1000, string reference = "ORD-5023-4E89") => new()
@@ -204,5 +219,9 @@ public sealed class Wired : IAsyncDisposable
         await _service.DisposeAsync();
         await _sandbox.StopAsync();
         await _sandbox.DisposeAsync();
+        foreach (var variable in _environment)
+        {
+            System.Environment.SetEnvironmentVariable(variable, null);
+        }
     }
 }

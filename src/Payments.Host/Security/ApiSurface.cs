@@ -1,0 +1,93 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.RateLimiting;
+using Payments.Host.Payments;
+using Wolverine.Http;
+
+namespace Payments.Host.Security;
+
+/// <summary>
+/// The one table of who may call what: every merchant and back-office route needs an API key with a scope; the
+/// webhook endpoint is authenticated by its signature instead. Writes are rate limited per key.
+/// </summary>
+public static class ApiSurface
+{
+    public const string WritesRateLimit = "writes";
+
+    /// <summary>(method, route) → required scope; null = no API key (authenticated otherwise or public).</summary>
+    public static readonly IReadOnlyDictionary<(string Method, string Route), string?> Routes = new Dictionary<(string, string), string?>
+    {
+        [("POST", "/payments")] = Scopes.PaymentsWrite,
+        [("GET", "/payments/{id}")] = Scopes.BackofficeRead,
+        [("GET", "/payments/{id}/events")] = Scopes.BackofficeRead,
+        [("GET", "/payments/{id}/state")] = Scopes.BackofficeRead,
+        [("POST", "/payments/{id}/refunds")] = Scopes.RefundsWrite,
+        [("GET", "/webhooks/parked")] = Scopes.BackofficeRead,
+        [("POST", "/webhooks/parked/{id}/replay")] = Scopes.OperationsAdmin,
+        [("POST", "/webhooks/checkout")] = null,
+    };
+
+    public static IServiceCollection AddApiSurface(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        services.Configure<ApiKeyOptions>(configuration.GetSection(ApiKeyOptions.Section));
+        var keys = configuration.GetSection(ApiKeyOptions.Section).Get<ApiKeyOptions>() ?? new ApiKeyOptions();
+        if (environment.IsProduction() && keys.ApiKeys.Any(k => ApiKeyOptions.DevelopmentKeyHashes.Contains(k.Sha256.ToLowerInvariant())))
+        {
+            throw new InvalidOperationException("The documented development API keys are refused in Production: configure your own Auth:ApiKeys.");
+        }
+
+        services.AddAuthentication(ApiKeyHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);
+        services.AddAuthorization(options =>
+        {
+            foreach (var scope in Scopes.All)
+            {
+                options.AddPolicy(scope, policy => policy.RequireClaim(ApiKeyHandler.ScopeClaim, scope));
+            }
+        });
+
+        var permits = configuration.GetValue("RateLimits:PermitsPerWindow", 100);
+        var window = configuration.GetValue("RateLimits:Window", TimeSpan.FromSeconds(10));
+        services.AddRateLimiter(options =>
+        {
+            options.AddPolicy(WritesRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.User.Identity?.Name ?? context.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = window, QueueLimit = 0 }));
+            options.OnRejected = async (context, cancellation) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : window;
+                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Problems.Of(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests",
+                    $"Retry after {Math.Ceiling(retryAfter.TotalSeconds)} s.").ExecuteAsync(context.HttpContext);
+            };
+        });
+        return services;
+    }
+
+    /// <summary>Applies the table to every Wolverine endpoint; a route missing from it fails at start-up.</summary>
+    public static void Secure(WolverineHttpOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.ConfigureEndpoints(chain =>
+        {
+            var route = "/" + chain.RoutePattern!.RawText!.TrimStart('/');
+            foreach (var method in chain.HttpMethods)
+            {
+                if (!Routes.TryGetValue((method, route), out var scope))
+                {
+                    throw new InvalidOperationException($"{method} {route} has no entry in ApiSurface.Routes: decide who may call it.");
+                }
+
+                if (scope is not null)
+                {
+                    chain.RequireAuthorization(scope);
+                }
+
+                if (method == "POST" && scope is Scopes.PaymentsWrite or Scopes.RefundsWrite)
+                {
+                    chain.RequireRateLimiting(WritesRateLimit);
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Payments.EndToEnd.Tests.Fixtures;
+using Payments.Host.Security;
+using Payments.Host.Tests.Fixtures;
+using Shouldly;
+
+namespace Payments.EndToEnd.Tests;
+
+/// <summary>Every route of <see cref="ApiSurface.Routes"/> × no key / a key without the scope / a key with it.</summary>
+public sealed class when_callers_present_api_keys(PostgresDatabase database) : IAsyncLifetime
+{
+    private Wired _e2e = null!;
+    private Guid _payment;
+
+    public async ValueTask InitializeAsync()
+    {
+        _e2e = await Wired.StartAsync(database, "e2e_auth");
+        (_payment, _) = await _e2e.CreatePaymentAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await _e2e.DisposeAsync();
+
+    public static TheoryData<string, string> SecuredRoutes()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var ((method, route), scope) in ApiSurface.Routes)
+        {
+            if (scope is not null)
+            {
+                data.Add(method, route);
+            }
+        }
+
+        return data;
+    }
+
+    private async Task<HttpResponseMessage> Call(string method, string route, string? key)
+    {
+        var path = route.Replace("{id}", route.StartsWith("/webhooks", StringComparison.Ordinal) ? "evt_none" : _payment.ToString(), StringComparison.Ordinal);
+        if (route.EndsWith("/state", StringComparison.Ordinal))
+        {
+            path += "?version=1";
+        }
+
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST")
+        {
+            request.Content = JsonContent.Create(route == "/payments" ? Wired.PaymentBody() : new Dictionary<string, object?> { ["amount"] = 10 });
+        }
+
+        using var client = new HttpClient { BaseAddress = new Uri(_e2e.ServiceUrl) };
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Bearer {key}");
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    [Theory]
+    [MemberData(nameof(SecuredRoutes))]
+    public async Task without_a_key_the_route_is_401(string method, string route)
+    {
+        using var response = await Call(method, route, key: null);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("api_key_missing");
+        response.Headers.WwwAuthenticate.ToString().ShouldBe("Bearer");
+    }
+
+    [Theory]
+    [MemberData(nameof(SecuredRoutes))]
+    public async Task an_unknown_key_is_401(string method, string route)
+    {
+        using var response = await Call(method, route, key: "pk_not_a_key");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("api_key_invalid");
+    }
+
+    [Theory]
+    [MemberData(nameof(SecuredRoutes))]
+    public async Task a_key_without_the_scope_is_403(string method, string route)
+    {
+        using var response = await Call(method, route, Wired.ScopelessKey);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        problem.GetProperty("code").GetString().ShouldBe("scope_missing");
+        problem.GetProperty("detail").GetString()!.ShouldContain(ApiSurface.Routes[(method, route)]!);
+    }
+
+    [Theory]
+    [MemberData(nameof(SecuredRoutes))]
+    public async Task a_key_with_the_scope_passes(string method, string route)
+    {
+        using var response = await Call(method, route, Wired.AdminKey);
+
+        response.StatusCode.ShouldNotBeOneOf(HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden);
+        ((int)response.StatusCode).ShouldBeLessThan(500);
+    }
+
+    [Fact]
+    public async Task the_back_office_key_reads_but_cannot_write()
+    {
+        using var read = await Call("GET", "/payments/{id}", Wired.BackofficeKey);
+        using var write = await Call("POST", "/payments", Wired.BackofficeKey);
+        using var merchant = await Call("POST", "/payments", Wired.MerchantKey);
+
+        read.StatusCode.ShouldBe(HttpStatusCode.OK);
+        write.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        merchant.StatusCode.ShouldBe(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task the_webhook_and_health_routes_need_no_api_key()
+    {
+        using var health = await Call("GET", "/health", key: null);
+        using var webhook = await Call("POST", "/webhooks/checkout", key: null);
+
+        health.StatusCode.ShouldBe(HttpStatusCode.OK);
+        webhook.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await webhook.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("webhook_unauthenticated");
+    }
+}
+
+public sealed class when_a_merchant_writes_too_fast(PostgresDatabase database)
+{
+    [Fact]
+    public async Task creates_beyond_the_limit_are_429_with_retry_after()
+    {
+        await using var e2e = await Wired.StartAsync(database, "e2e_ratelimit", new Dictionary<string, string?>
+        {
+            ["RateLimits:PermitsPerWindow"] = "2",
+            ["RateLimits:Window"] = "00:01:00",
+        });
+
+        var statuses = new List<HttpResponseMessage>();
+        for (var i = 0; i < 3; i++)
+        {
+            statuses.Add(await e2e.Service.PostAsJsonAsync("/payments", Wired.PaymentBody()));
+        }
+
+        statuses.Select(s => s.StatusCode).ShouldBe([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.TooManyRequests]);
+        statuses[2].Headers.RetryAfter.ShouldNotBeNull();
+        (await statuses[2].Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("rate_limited");
+        statuses.ForEach(s => s.Dispose());
+    }
+}
