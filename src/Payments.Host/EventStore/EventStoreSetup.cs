@@ -39,9 +39,16 @@ public static class EventStoreSetup
 
                 // The snapshot is the domain's own fold; its Version is Marten's stream version (pitfall P1).
                 opts.Projections.Add<PaymentProjection>(ProjectionLifecycle.Inline);
+                // The back office filters and pages on these: real, indexed columns beside the JSON (GET /payments).
                 opts.Schema.For<Payment>()
                     .UseNumericRevisions(true)
-                    .Metadata(m => m.Revision.MapTo(x => x.Version));
+                    .Metadata(m => m.Revision.MapTo(x => x.Version))
+                    .Duplicate(x => x.Status, pgType: "varchar(20)")
+                    .Duplicate(x => x.RequestedAt)
+                    .Duplicate(x => x.Reference!)
+                    .Duplicate(x => x.Amount)
+                    .Duplicate(x => x.CheckoutPaymentId!)
+                    .Duplicate(x => x.Request.CustomerEmail!);
             })
             .IntegrateWithWolverine();
 

@@ -18,6 +18,7 @@ public static class ApiSurface
     public static readonly IReadOnlyDictionary<(string Method, string Route), string?> Routes = new Dictionary<(string, string), string?>
     {
         [("POST", "/payments")] = Scopes.PaymentsWrite,
+        [("GET", "/payments")] = Scopes.BackofficeRead,
         [("GET", "/payments/{id}")] = Scopes.BackofficeRead,
         [("GET", "/payments/{id}/events")] = Scopes.BackofficeRead,
         [("GET", "/payments/{id}/state")] = Scopes.BackofficeRead,
