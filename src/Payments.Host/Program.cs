@@ -4,6 +4,7 @@ using Payments.Host.EventStore;
 using Payments.Host.Health;
 using Payments.Host.Payments;
 using Payments.Host.Security;
+using Scalar.AspNetCore;
 using Wolverine.Http;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,6 +18,8 @@ builder.Services.AddCheckout(builder.Configuration);
 builder.Services.Configure<PaymentTimings>(builder.Configuration.GetSection(PaymentTimings.Section));
 
 var app = builder.Build();
+app.MapOpenApi();
+app.MapScalarApiReference();
 app.MapPaymentsHealth();
 app.UseAuthentication();
 app.UseAuthorization();

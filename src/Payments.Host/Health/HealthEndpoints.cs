@@ -1,5 +1,4 @@
 using Marten;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Payments.Host.Health;
@@ -11,15 +10,18 @@ public static class HealthEndpoints
 
     /// <summary><c>GET /health</c>: 200 when the event store answers, 503 otherwise, with each check's status.</summary>
     public static void MapPaymentsHealth(this WebApplication app) =>
-        app.MapHealthChecks("/health", new HealthCheckOptions
-        {
-            ResponseWriter = (context, report) => context.Response.WriteAsJsonAsync(new
+        app.MapGet("/health", async (HealthCheckService health, CancellationToken cancellation) =>
             {
-                status = report.Status.ToString(),
-                checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString()),
-            }),
-        });
+                var report = await health.CheckHealthAsync(cancellation);
+                return Results.Json(
+                    new HealthAnswer(report.Status.ToString(), report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString())),
+                    statusCode: report.Status == HealthStatus.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+            })
+            .Produces<HealthAnswer>(StatusCodes.Status200OK)
+            .Produces<HealthAnswer>(StatusCodes.Status503ServiceUnavailable);
 }
+
+public sealed record HealthAnswer(string Status, Dictionary<string, string> Checks);
 
 /// <summary>The service is healthy when PostgreSQL answers a query on the event store's connection.</summary>
 internal sealed class EventStoreHealthCheck(IDocumentStore store) : IHealthCheck

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Http.Metadata;
 using Payments.Host.Payments;
 using Wolverine.Http;
 
@@ -47,6 +48,26 @@ public static class ApiSurface
             }
         });
 
+        services.AddOpenApi(options => options.AddOperationTransformer(async (operation, context, cancellation) =>
+        {
+            // Our endpoints read bodies field by field (for precise errors), so the body's schema comes from ApiDocs.
+            var route = "/" + context.Description.RelativePath;
+            if (ApiDocs.Routes.TryGetValue((context.Description.HttpMethod ?? "", route), out var shape) && shape.Request is { } type)
+            {
+                var media = new Microsoft.OpenApi.OpenApiMediaType { Schema = await context.GetOrCreateSchemaAsync(type, null, cancellation) };
+                if (ApiDocs.RequestExamples.TryGetValue($"{context.Description.HttpMethod} {route}", out var example))
+                {
+                    media.Example = System.Text.Json.Nodes.JsonNode.Parse(example);
+                }
+
+                operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+                {
+                    Required = context.Description.HttpMethod == "POST" && route == "/payments",
+                    Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType> { ["application/json"] = media },
+                };
+            }
+        }));
+
         var permits = configuration.GetValue("RateLimits:PermitsPerWindow", 100);
         var window = configuration.GetValue("RateLimits:Window", TimeSpan.FromSeconds(10));
         services.AddRateLimiter(options =>
@@ -87,6 +108,20 @@ public static class ApiSurface
                 if (method == "POST" && scope is Scopes.PaymentsWrite or Scopes.RefundsWrite)
                 {
                     chain.RequireRateLimiting(WritesRateLimit);
+                }
+
+                if (ApiDocs.Routes.TryGetValue((method, route), out var shape))
+                {
+                    if (shape.Request is { } body)
+                    {
+                        chain.WithMetadata(new AcceptsMetadata(["application/json"], body));
+                    }
+
+                    foreach (var (status, type) in shape.Answers)
+                    {
+                        chain.WithMetadata(new ProducesResponseTypeMetadata(status, type,
+                            type is null ? [] : [status >= 400 ? "application/problem+json" : "application/json"]));
+                    }
                 }
             }
         });

@@ -1,0 +1,81 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc;
+using Payments.Host.BackOffice;
+using Payments.Host.Payments;
+using Payments.Host.Webhooks;
+
+namespace Payments.Host.Security;
+
+/// <summary>The body of <c>POST /payments</c>, for the OpenAPI document (the endpoint reads it field by field).</summary>
+public sealed class CreatePaymentRequest
+{
+    /// <summary>Fils: &gt; 0, at most nine digits, last digit 0 (1500 = 1.500 KWD).</summary>
+    public required long Amount { get; init; }
+
+    /// <summary>KWD.</summary>
+    public required string Currency { get; init; }
+
+    /// <summary>ar or en.</summary>
+    public required string Language { get; init; }
+
+    public string? Reference { get; init; }
+    public string? UserDefinedField1 { get; init; }
+    public string? UserDefinedField2 { get; init; }
+    public string? UserDefinedField3 { get; init; }
+    public string? UserDefinedField4 { get; init; }
+    public string? UserDefinedField5 { get; init; }
+
+    /// <summary>The merchant's 8-digit KFast customer token (not a card number).</summary>
+    public string? CardToken { get; init; }
+
+    public string? Ptlf { get; init; }
+    public string? Description { get; init; }
+    public string? SuccessUrl { get; init; }
+    public string? FailureUrl { get; init; }
+    public CustomerRequest? Customer { get; init; }
+
+    /// <summary>At most 20 string, number or boolean values of at most 255 characters.</summary>
+    public Dictionary<string, JsonNode>? Metadata { get; init; }
+}
+
+public sealed class CustomerRequest
+{
+    public string? Email { get; init; }
+    public string? Name { get; init; }
+}
+
+/// <summary>The body of <c>POST /payments/{id}/refunds</c>: both optional; no amount = the whole refundable balance.</summary>
+public sealed class RefundRequest
+{
+    public long? Amount { get; init; }
+    public string? Reference { get; init; }
+}
+
+/// <summary>What each route takes and answers, for <c>/openapi/v1.json</c>; errors are ProblemDetails with a <c>code</c>.</summary>
+public static class ApiDocs
+{
+    public sealed record Shape(Type? Request, (int Status, Type? Body)[] Answers);
+
+    private static readonly Type Problem = typeof(ProblemDetails);
+
+    public static readonly IReadOnlyDictionary<(string Method, string Route), Shape> Routes = new Dictionary<(string, string), Shape>
+    {
+        [("POST", "/payments")] = new(typeof(CreatePaymentRequest),
+            [(201, typeof(CreatedPayment)), (202, typeof(CreatedPayment)), (400, Problem), (401, Problem), (403, Problem), (409, Problem), (422, Problem), (429, Problem)]),
+        [("GET", "/payments")] = new(null, [(200, typeof(PaymentPage)), (400, Problem), (401, Problem), (403, Problem)]),
+        [("GET", "/payments/{id}")] = new(null, [(200, typeof(PaymentView)), (401, Problem), (403, Problem), (404, Problem)]),
+        [("GET", "/payments/{id}/events")] = new(null, [(200, typeof(List<AuditEntry>)), (401, Problem), (403, Problem), (404, Problem)]),
+        [("GET", "/payments/{id}/state")] = new(null, [(200, typeof(PaymentView)), (400, Problem), (401, Problem), (403, Problem), (404, Problem)]),
+        [("POST", "/payments/{id}/refunds")] = new(typeof(RefundRequest),
+            [(202, typeof(RefundAnswer)), (400, Problem), (401, Problem), (403, Problem), (404, Problem), (409, Problem), (422, Problem), (429, Problem)]),
+        [("GET", "/webhooks/parked")] = new(null, [(200, typeof(List<ParkedWebhook>)), (401, Problem), (403, Problem)]),
+        [("POST", "/webhooks/parked/{id}/replay")] = new(null, [(202, null), (401, Problem), (403, Problem), (404, Problem), (409, Problem)]),
+        [("POST", "/webhooks/checkout")] = new(typeof(JsonObject), [(200, null), (400, Problem), (401, Problem), (413, Problem)]),
+    };
+
+    public static readonly IReadOnlyDictionary<string, string> RequestExamples = new Dictionary<string, string>
+    {
+        ["POST /payments"] = """{"amount":1500,"currency":"KWD","reference":"ORDER-1","language":"en","successUrl":"https://shop.example/knet/ok","failureUrl":"https://shop.example/knet/fail","customer":{"email":"buyer@example.com"},"metadata":{"cart":"c-42"}}""",
+        ["POST /payments/{id}/refunds"] = """{"amount":500,"reference":"partial refund"}""",
+    };
+}
