@@ -67,6 +67,10 @@ public class PropertyTests
             events.AddRange(decision?.Events ?? []);
             AssertMoneyInvariants(Fold(events));
         }
+
+        // Whatever the decisions wrote, the auditor replays without an illegal transition or a breach.
+        StreamAudit.Check(PaymentId, [.. events.Select((e, i) => new AuditedEvent(e, i + 1, e.At, "test"))], now, TimeSpan.FromDays(365))
+            .ShouldBeEmpty();
     }
 
     [Property(MaxTest = 200)]

@@ -66,6 +66,25 @@ public sealed class when_an_auditor_reads_a_payments_history(PostgresDatabase da
         entries.Select(e => e.GetProperty("sequence").GetInt64()).ShouldBeInOrder();
     }
 
+    [Fact]
+    public async Task everything_the_service_writes_audits_clean()
+    {
+        var (paid, redirect) = await _e2e.CreatePaymentAsync();
+        await _e2e.PayOnKnetPageAsync(redirect);
+        await Eventually.Until(() => _e2e.GetPaymentAsync(paid), p => p.GetProperty("knet").ValueKind == JsonValueKind.Object);
+        (await _e2e.Service.PostAsJsonAsync($"/payments/{paid}/refunds", new { amount = 400 })).EnsureSuccessStatusCode();
+        (await _e2e.Service.PostAsJsonAsync($"/payments/{paid}/refunds", new { amount = 600, reference = "please decline" })).EnsureSuccessStatusCode();
+        await Eventually.Until(() => _e2e.GetPaymentAsync(paid), p => p.GetProperty("refunds").EnumerateArray()
+            .All(r => r.GetProperty("status").GetString() is "Succeeded" or "Declined") && p.GetProperty("refunds").GetArrayLength() == 2);
+        var (canceled, cancelRedirect) = await _e2e.CreatePaymentAsync();
+        await _e2e.PayOnKnetPageAsync(cancelRedirect, cancel: true);
+        await _e2e.PaymentInAsync(canceled, "Canceled");
+
+        var findings = await Payments.Host.Tooling.PaymentAudit.RunAsync(_e2e.Store, DateTimeOffset.UtcNow, TimeSpan.FromDays(1), CancellationToken.None);
+
+        findings.ShouldBeEmpty(string.Join("; ", findings.Select(f => $"{f.Kind} v{f.Version}: {f.Detail}")));
+    }
+
     [Theory]
     [InlineData("", HttpStatusCode.BadRequest)]
     [InlineData("?at=yesterday", HttpStatusCode.BadRequest)]

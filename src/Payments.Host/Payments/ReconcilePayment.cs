@@ -36,13 +36,13 @@ public static class ReconcilePaymentHandler
             return outgoing;
         }
 
+        session.SetHeader(Causes.Header, message.Attempt == 0
+            ? Causes.CheckoutRead(checkoutId)
+            : Causes.Scheduled(nameof(ReconcilePayment), message.Attempt));
         var answer = await checkout.GetPaymentAsync(checkoutId, cancellation);
         var now = time.GetUtcNow();
         if (answer is CheckoutAnswer<PaymentDetailsResponse>.Ok { Value: var details })
         {
-            session.SetHeader(Causes.Header, message.Attempt == 0
-                ? Causes.CheckoutRead(checkoutId)
-                : Causes.Scheduled(nameof(ReconcilePayment), message.Attempt));
             foreach (var fact in Facts(details))
             {
                 var decision = PaymentDecider.Decide(payment, fact, now);

@@ -31,11 +31,11 @@ public static class ReconcileRefundHandler
         }
 
         var now = time.GetUtcNow();
+        session.SetHeader(Causes.Header, Causes.Scheduled(nameof(ReconcileRefund), message.Attempt));
         if (await checkout.GetActionsAsync(checkoutId, cancellation) is CheckoutAnswer<IReadOnlyList<PaymentActionResponse>>.Ok { Value: var actions }
             && actions.FirstOrDefault(a => a.Id == actionId) is { } action
             && Outcome(checkoutId, refund, action) is { } fact)
         {
-            session.SetHeader(Causes.Header, Causes.Scheduled(nameof(ReconcileRefund), message.Attempt));
             stream.AppendMany(PaymentDecider.Decide(payment, fact, now).Events);
             return outgoing;
         }

@@ -39,7 +39,8 @@ public static class ResolvePaymentRequestHandler
         else
         {
             await bus.InvokeAsync(new FlagPaymentForReview(payment.Id,
-                $"Checkout.com did not answer the payment request after {message.Attempt + 1} attempts"), cancellation);
+                $"Checkout.com did not answer the payment request after {message.Attempt + 1} attempts",
+                Causes.Scheduled(nameof(ResolvePaymentRequest), message.Attempt)), cancellation);
         }
     }
 }

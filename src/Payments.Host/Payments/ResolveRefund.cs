@@ -39,7 +39,8 @@ public static class ResolveRefundHandler
         else
         {
             await bus.InvokeAsync(new FlagPaymentForReview(payment.Id,
-                $"Checkout.com did not answer refund {refund.Id} after {message.Attempt + 1} attempts"), cancellation);
+                $"Checkout.com did not answer refund {refund.Id} after {message.Attempt + 1} attempts",
+                Causes.Scheduled(nameof(ResolveRefund), message.Attempt)), cancellation);
         }
     }
 }
