@@ -1,7 +1,8 @@
 namespace Payments.Domain;
 
 // Every event: past tense, the payment id first, amounts in fils, the provider's own ids, and `At` (the injected
-// clock's time of recording) last. No card numbers, PINs or secrets, ever.
+// clock's time of recording). The failure events carry the amount at stake after `At` (added later, defaulting to 0
+// for streams written before). No card numbers, PINs or secrets, ever.
 
 /// <summary>Marker for everything stored on a payment's stream.</summary>
 public interface IPaymentEvent
@@ -40,14 +41,14 @@ public sealed record PaymentCaptured(
 /// <summary>KNET declined the capture (<c>payment_capture_declined</c>); no money moved.</summary>
 public sealed record PaymentCaptureDeclined(
     Guid PaymentId, string CheckoutPaymentId, string? ActionId, string? ResponseCode, string? ResponseSummary,
-    DateTimeOffset At) : IPaymentEvent;
+    DateTimeOffset At, long Amount = 0) : IPaymentEvent;
 
 /// <summary>The customer canceled, or the payment failed on KNET's page (<c>payment_canceled</c>).</summary>
-public sealed record PaymentCanceled(Guid PaymentId, string CheckoutPaymentId, string? ActionId, DateTimeOffset At)
+public sealed record PaymentCanceled(Guid PaymentId, string CheckoutPaymentId, string? ActionId, DateTimeOffset At, long Amount = 0)
     : IPaymentEvent;
 
 /// <summary>The KNET page was left open past its limit (<c>payment_expired</c>).</summary>
-public sealed record PaymentExpired(Guid PaymentId, string CheckoutPaymentId, string? ActionId, DateTimeOffset At)
+public sealed record PaymentExpired(Guid PaymentId, string CheckoutPaymentId, string? ActionId, DateTimeOffset At, long Amount = 0)
     : IPaymentEvent;
 
 /// <summary>KNET's own record of the decision, read from Checkout.com's payment details, for reconciliation with the bank.</summary>

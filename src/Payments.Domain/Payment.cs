@@ -16,6 +16,9 @@ public sealed record Refund(
     public bool IsInFlight => Status is RefundStatus.Requested or RefundStatus.Pending;
 }
 
+/// <summary>When the payment reached a status.</summary>
+public sealed record StatusChange(PaymentStatus Status, DateTimeOffset At);
+
 /// <summary>Why a payment needs an operator: what arrived, in which state, and why it was not applied.</summary>
 public sealed record ReviewFlag(string Fact, PaymentStatus StatusAtFlag, string Reason, DateTimeOffset At);
 
@@ -45,6 +48,9 @@ public sealed record Payment
 
     public ImmutableList<Refund> Refunds { get; init; } = [];
     public ImmutableList<ReviewFlag> ReviewFlags { get; init; } = [];
+
+    /// <summary>Every status the payment has had, with the time it was reached, oldest first.</summary>
+    public ImmutableList<StatusChange> StatusChanges { get; init; } = [];
     public DateTimeOffset RequestedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
@@ -72,6 +78,7 @@ public sealed record Payment
             Request = e.Request,
             RequestedAt = e.At,
             UpdatedAt = e.At,
+            StatusChanges = [new StatusChange(PaymentStatus.Requested, e.At)],
         };
     }
 
@@ -90,7 +97,14 @@ public sealed record Payment
         }
 
         var next = state.Then(@event) with { Version = state.Version + 1 };
-        return @event is IPaymentEvent e ? next with { UpdatedAt = e.At } : next;
+        if (@event is not IPaymentEvent e)
+        {
+            return next;
+        }
+
+        return next.Status == state.Status
+            ? next with { UpdatedAt = e.At }
+            : next with { UpdatedAt = e.At, StatusChanges = next.StatusChanges.Add(new StatusChange(next.Status, e.At)) };
     }
 
     private Payment Then(object @event) => @event switch

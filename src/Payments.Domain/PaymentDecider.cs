@@ -36,7 +36,7 @@ public static class PaymentDecider
         return outcome.Kind switch
         {
             OutcomeKind.Transition => Decision.Applied(
-                $"{fact.Trigger}: {outcome.From} → {outcome.To}", EventFor(payment.Id, fact, now)),
+                $"{fact.Trigger}: {outcome.From} → {outcome.To}", EventFor(payment, fact, now)),
             OutcomeKind.NoOp => Decision.NoOp($"{fact.Trigger} is a duplicate or late in {payment.Status}"),
             _ => Flag(payment, fact.ToString(), NotPermittedReason(fact.Trigger, payment.Status, outcome), now),
         };
@@ -145,7 +145,9 @@ public static class PaymentDecider
             : Flag(payment, "review requested by this service", reason, now);
     }
 
-    private static IPaymentEvent EventFor(Guid paymentId, PaymentFact fact, DateTimeOffset now) => fact switch
+    private static IPaymentEvent EventFor(Payment payment, PaymentFact fact, DateTimeOffset now) => EventFor(payment.Id, payment.Amount, fact, now);
+
+    private static IPaymentEvent EventFor(Guid paymentId, long amount, PaymentFact fact, DateTimeOffset now) => fact switch
     {
         PaymentFact.Accepted f => new PaymentPending(paymentId, f.PaymentIdAtCheckout, f.RedirectUrl, now),
         PaymentFact.Pending f => new PaymentPending(paymentId, f.PaymentIdAtCheckout, null, now),
@@ -155,9 +157,9 @@ public static class PaymentDecider
         PaymentFact.Captured f => new PaymentCaptured(
             paymentId, f.PaymentIdAtCheckout, f.ActionId, f.Amount, f.ResponseCode, now),
         PaymentFact.CaptureDeclined f => new PaymentCaptureDeclined(
-            paymentId, f.PaymentIdAtCheckout, f.ActionId, f.ResponseCode, f.ResponseSummary, now),
-        PaymentFact.Canceled f => new PaymentCanceled(paymentId, f.PaymentIdAtCheckout, f.ActionId, now),
-        PaymentFact.Expired f => new PaymentExpired(paymentId, f.PaymentIdAtCheckout, f.ActionId, now),
+            paymentId, f.PaymentIdAtCheckout, f.ActionId, f.ResponseCode, f.ResponseSummary, now, amount),
+        PaymentFact.Canceled f => new PaymentCanceled(paymentId, f.PaymentIdAtCheckout, f.ActionId, now, amount),
+        PaymentFact.Expired f => new PaymentExpired(paymentId, f.PaymentIdAtCheckout, f.ActionId, now, amount),
         PaymentFact.KnetDetailsReported f => new KnetDetailsRecorded(paymentId, f.PaymentIdAtCheckout, f.Details, now),
         _ => throw new ArgumentOutOfRangeException(nameof(fact), fact, "Unknown payment fact."),
     };

@@ -183,3 +183,16 @@ public class when_knet_details_are_read
         PaymentDecider.Decide(after, FactFor(PaymentTrigger.KnetDetailsReported)!, At(5)).Kind.ShouldBe(DecisionKind.NoOp);
     }
 }
+
+public class when_a_payment_changes_status
+{
+    [Fact]
+    public void the_fold_keeps_the_time_of_every_status_change()
+    {
+        Fold(History(PaymentStatus.PartiallyRefunded)).StatusChanges.ShouldBe([
+            new StatusChange(PaymentStatus.Requested, At(0)), new StatusChange(PaymentStatus.Pending, At(1)),
+            new StatusChange(PaymentStatus.CapturePending, At(2)), new StatusChange(PaymentStatus.Captured, At(3)),
+            new StatusChange(PaymentStatus.PartiallyRefunded, At(5)),
+        ]);
+    }
+}

@@ -58,7 +58,7 @@ public sealed class when_an_auditor_reads_a_payments_history(PostgresDatabase da
         var entries = trail.EnumerateArray().ToList();
         entries.Select(e => e.GetProperty("version").GetInt64()).ShouldBe(Enumerable.Range(1, entries.Count).Select(v => (long)v));
         entries[0].GetProperty("type").GetString().ShouldBe("payment_requested");
-        entries[0].GetProperty("cause").GetProperty("cause").GetString()!.ShouldStartWith("http:POST /payments");
+        entries[0].GetProperty("cause").GetProperty("cause").GetString()!.ShouldStartWith("http:POST /payments by admin-dev (");
         entries[0].GetProperty("data").GetProperty("request").GetProperty("amount").GetInt64().ShouldBe(1000);
         var captured = entries.Single(e => e.GetProperty("type").GetString() == "payment_captured");
         captured.GetProperty("cause").GetProperty("cause").GetString()!.ShouldStartWith("webhook:evt_");

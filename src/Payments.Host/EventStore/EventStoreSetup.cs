@@ -39,6 +39,8 @@ public static class EventStoreSetup
 
                 // The snapshot is the domain's own fold; its Version is Marten's stream version (pitfall P1).
                 opts.Projections.Add<PaymentProjection>(ProjectionLifecycle.Inline);
+                opts.Projections.Add<BackOffice.DailyTotalsProjection>(ProjectionLifecycle.Async);
+                opts.Projections.Add<BackOffice.AttentionProjection>(ProjectionLifecycle.Async);
                 // The back office filters and pages on these: real, indexed columns beside the JSON (GET /payments).
                 opts.Schema.For<Payment>()
                     .UseNumericRevisions(true)
@@ -50,7 +52,8 @@ public static class EventStoreSetup
                     .Duplicate(x => x.CheckoutPaymentId!)
                     .Duplicate(x => x.Request.CustomerEmail!);
             })
-            .IntegrateWithWolverine();
+            .IntegrateWithWolverine()
+            .AddAsyncDaemon(JasperFx.Events.Daemon.DaemonMode.Solo);
 
         builder.Host.UseWolverine(opts =>
         {

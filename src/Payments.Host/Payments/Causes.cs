@@ -12,6 +12,13 @@ public static class Causes
 
     public static string Webhook(string eventId) => $"webhook:{eventId}";
     public static string Request(string traceIdentifier) => $"http:{traceIdentifier}";
+
+    /// <summary>An HTTP request's cause: the route, the API key's name (the principal) and the request's trace id.</summary>
+    public static string Request(HttpContext context, string route)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return $"http:{route} by {context.User.Identity?.Name ?? "anonymous"} ({context.TraceIdentifier})";
+    }
     public static string Scheduled(string check, int attempt) => $"scheduled:{check}#{attempt}";
     public static void Record(IDocumentSession session, string? cause)
     {

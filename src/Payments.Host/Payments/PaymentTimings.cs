@@ -17,6 +17,9 @@ public sealed class PaymentTimings
     /// <summary>KNET's page allows 7 minutes; after this a payment still undecided is asked about at Checkout.com.</summary>
     public TimeSpan OutcomeCheckAfter { get; set; } = TimeSpan.FromMinutes(9);
 
+    /// <summary>Undecided for longer than this, a payment or refund appears in GET /operations/attention.</summary>
+    public TimeSpan AttentionAfter { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>After Checkout.com accepts a refund, when to ask about it if its outcome has not arrived.</summary>
     public TimeSpan RefundCheckAfter { get; set; } = TimeSpan.FromMinutes(10);
 

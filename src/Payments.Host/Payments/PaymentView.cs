@@ -4,6 +4,10 @@ namespace Payments.Host.Payments;
 
 public sealed record RefundView(Guid Id, long Amount, string Status, string? Reference, string? ActionId);
 
+public sealed record StatusChangeView(string Status, DateTimeOffset At);
+
+public sealed record ReviewFlagView(string Reason, string StatusAtFlag, DateTimeOffset At);
+
 public sealed record KnetView(
     string? PaymentId, string? Result, string? BankReference, string? TransactionId, string? AuthCode, string? PostDate,
     string? Avr);
@@ -12,7 +16,8 @@ public sealed record KnetView(
 public sealed record PaymentView(
     Guid Id, string Status, long Amount, string Currency, string? Reference, string? CheckoutPaymentId,
     string? RedirectUrl, long CapturedAmount, long RefundedAmount, long RefundableAmount, IReadOnlyList<RefundView> Refunds,
-    KnetView? Knet, bool NeedsReview, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, long Version)
+    KnetView? Knet, bool NeedsReview, IReadOnlyList<ReviewFlagView> ReviewFlags, IReadOnlyList<StatusChangeView> StatusChanges,
+    long InFlightRefundAmount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, long Version)
 {
     public static PaymentView Of(Payment payment)
     {
@@ -25,6 +30,9 @@ public sealed record PaymentView(
             payment.Knet is { } k
                 ? new KnetView(k.KnetPaymentId, k.KnetResult, k.BankReference, k.KnetTransactionId, k.AuthCode, k.PostDate, k.Avr)
                 : null,
-            payment.NeedsReview, payment.RequestedAt, payment.UpdatedAt, payment.Version);
+            payment.NeedsReview,
+            [.. payment.ReviewFlags.Select(f => new ReviewFlagView(f.Reason, f.StatusAtFlag.ToString(), f.At))],
+            [.. payment.StatusChanges.Select(c => new StatusChangeView(c.Status.ToString(), c.At))],
+            payment.InFlightRefundAmount, payment.RequestedAt, payment.UpdatedAt, payment.Version);
     }
 }

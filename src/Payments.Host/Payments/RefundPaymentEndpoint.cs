@@ -52,7 +52,7 @@ public static class RefundPaymentEndpoint
             return claim is IdempotencyClaim.Replay replay ? replay.Answer : ((IdempotencyClaim.Refused)claim).Answer;
         }
 
-        var cause = Causes.Request($"POST /payments/{paymentId}/refunds {request.HttpContext.TraceIdentifier}");
+        var cause = Causes.Request(request.HttpContext, $"POST /payments/{paymentId}/refunds");
         var (payment, refusal) = await ReserveAsync(store, paymentId, refundId, body.Amount, body.Reference, cause, time, cancellation);
         if (refusal is not null)
         {

@@ -50,7 +50,7 @@ public static class RequestPaymentEndpoint
             return claim is IdempotencyClaim.Replay replay ? replay.Answer : ((IdempotencyClaim.Refused)claim).Answer;
         }
 
-        var cause = Causes.Request($"POST /payments {request.HttpContext.TraceIdentifier}");
+        var cause = Causes.Request(request.HttpContext, "POST /payments");
         await bus.InvokeAsync(new RequestPayment(id, payment, cause), cancellation);
         var fact = await CheckoutCalls.RequestPaymentAsync(checkout, id, payment, cancellation);
         await bus.InvokeAsync(new ApplyPaymentFact(id, fact, cause), cancellation);

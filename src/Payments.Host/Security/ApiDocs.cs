@@ -68,6 +68,8 @@ public static class ApiDocs
         [("GET", "/payments/{id}/state")] = new(null, [(200, typeof(PaymentView)), (400, Problem), (401, Problem), (403, Problem), (404, Problem)]),
         [("POST", "/payments/{id}/refunds")] = new(typeof(RefundRequest),
             [(202, typeof(RefundAnswer)), (400, Problem), (401, Problem), (403, Problem), (404, Problem), (409, Problem), (422, Problem), (429, Problem)]),
+        [("GET", "/reports/daily")] = new(null, [(200, typeof(List<DailyTotals>)), (400, Problem), (401, Problem), (403, Problem)]),
+        [("GET", "/operations/attention")] = new(null, [(200, typeof(Attention)), (401, Problem), (403, Problem)]),
         [("GET", "/webhooks/parked")] = new(null, [(200, typeof(List<ParkedWebhook>)), (401, Problem), (403, Problem)]),
         [("POST", "/webhooks/parked/{id}/replay")] = new(null, [(202, null), (401, Problem), (403, Problem), (404, Problem), (409, Problem)]),
         [("POST", "/webhooks/checkout")] = new(typeof(JsonObject), [(200, null), (400, Problem), (401, Problem), (413, Problem)]),

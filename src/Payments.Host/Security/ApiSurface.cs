@@ -25,6 +25,8 @@ public static class ApiSurface
         [("GET", "/payments/{id}/state")] = Scopes.BackofficeRead,
         [("POST", "/payments/{id}/refunds")] = Scopes.RefundsWrite,
         [("GET", "/webhooks/parked")] = Scopes.BackofficeRead,
+        [("GET", "/reports/daily")] = Scopes.BackofficeRead,
+        [("GET", "/operations/attention")] = Scopes.BackofficeRead,
         [("POST", "/webhooks/parked/{id}/replay")] = Scopes.OperationsAdmin,
         [("POST", "/webhooks/checkout")] = null,
     };
