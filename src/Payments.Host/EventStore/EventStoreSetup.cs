@@ -27,7 +27,7 @@ public static class EventStoreSetup
 
         var schema = builder.Configuration["EventStore:Schema"] ?? Schema;
         var polling = builder.Configuration.GetValue("EventStore:SchedulerPolling", TimeSpan.FromSeconds(5));
-        builder.Services.AddMarten(opts =>
+        var marten = builder.Services.AddMarten(opts =>
             {
                 opts.Connection(connectionString);
                 opts.DatabaseSchemaName = schema;
@@ -52,8 +52,13 @@ public static class EventStoreSetup
                     .Duplicate(x => x.CheckoutPaymentId!)
                     .Duplicate(x => x.Request.CustomerEmail!);
             })
-            .IntegrateWithWolverine()
-            .AddAsyncDaemon(JasperFx.Events.Daemon.DaemonMode.Solo);
+            .IntegrateWithWolverine();
+
+        // The async projections (daily totals, attention) run in this process unless switched off.
+        if (builder.Configuration.GetValue("EventStore:AsyncProjections", true))
+        {
+            marten.AddAsyncDaemon(JasperFx.Events.Daemon.DaemonMode.Solo);
+        }
 
         builder.Host.UseWolverine(opts =>
         {

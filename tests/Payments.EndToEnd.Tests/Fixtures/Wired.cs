@@ -94,6 +94,10 @@ public sealed class Wired : IAsyncDisposable
             ["ConnectionStrings:Payments"] = connection,
             ["EventStore:Schema"] = schema,
             ["EventStore:SchedulerPolling"] = "00:00:00.200",
+
+            // These stacks never read the async projections (the host tests do), and JasperFx's projection coordinator
+            // can throw ObjectDisposedException when a host stops moments after starting.
+            ["EventStore:AsyncProjections"] = "false",
             ["Checkout:BaseUrl"] = sandboxUrl,
             ["Checkout:SecretKey"] = SecretKey,
             ["Checkout:ProcessingChannelId"] = Channel,
