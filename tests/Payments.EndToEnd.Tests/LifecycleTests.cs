@@ -122,7 +122,8 @@ public sealed class when_webhooks_arrive_badly(PostgresDatabase database)
     [InlineData("delayed")]
     public async Task they_end_in_the_same_events_as_clean_delivery(string fault)
     {
-        await using var e2e = await Wired.StartAsync(database, "e2e_faults", timeScale: 3000);
+        // Webhook retries ÷ 3000; the KNET page must not expire (7 min ÷ 3000 = 140 ms) before the customer arrives.
+        await using var e2e = await Wired.StartAsync(database, "e2e_faults", timeScale: 3000, pageExpiry: TimeSpan.FromDays(10));
         object faults = fault switch
         {
             "duplicate" => new { duplicate_deliveries = true },

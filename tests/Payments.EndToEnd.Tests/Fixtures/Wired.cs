@@ -68,7 +68,7 @@ public sealed class Wired : IAsyncDisposable
 
     public static async Task<Wired> StartAsync(
         PostgresDatabase database, string schema, IDictionary<string, string?>? service = null, double timeScale = 60,
-        bool webhooks = true)
+        bool webhooks = true, TimeSpan? pageExpiry = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         var connection = database.ConnectionString;
@@ -83,6 +83,7 @@ public sealed class Wired : IAsyncDisposable
                 ["Sandbox:WebhookAuthorization"] = WebhookAuthorization,
                 ["Sandbox:TimeScale"] = timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Sandbox:RefundProcessing"] = "00:00:03",
+                ["Sandbox:PageExpiry"] = (pageExpiry ?? TimeSpan.FromMinutes(7)).ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             });
             builder.Logging.ClearProviders();
         });
