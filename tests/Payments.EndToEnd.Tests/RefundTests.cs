@@ -52,7 +52,8 @@ public sealed class when_a_captured_payment_is_refunded(PostgresDatabase databas
     {
         var (status, first) = await Refund(new { amount = 300, reference = "first part" });
         status.ShouldBe(HttpStatusCode.Accepted);
-        first.GetProperty("status").GetString().ShouldBe("Pending");
+        // The answer tells the refund as it stands: usually Pending, Succeeded when its webhooks were faster.
+        first.GetProperty("status").GetString().ShouldBeOneOf("Pending", "Succeeded");
         first.GetProperty("amount").GetInt64().ShouldBe(300);
         await Settled("PartiallyRefunded");
 
