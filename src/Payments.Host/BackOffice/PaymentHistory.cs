@@ -19,7 +19,7 @@ public static class PaymentEvents
         ArgumentNullException.ThrowIfNull(session);
         if (!Guid.TryParse(id, out var paymentId))
         {
-            return Problems.Of(StatusCodes.Status404NotFound, "payment_not_found", "Payment not found", $"No payment {id}.");
+            return Problems.NotFound(id);
         }
 
         var events = await session.Events.FetchStreamAsync(paymentId, token: cancellation);
@@ -48,7 +48,7 @@ public static class PaymentStateAt
         ArgumentNullException.ThrowIfNull(session);
         if (!Guid.TryParse(id, out var paymentId))
         {
-            return Problems.Of(StatusCodes.Status404NotFound, "payment_not_found", "Payment not found", $"No payment {id}.");
+            return Problems.NotFound(id);
         }
 
         if ((at is null) == (version is null))

@@ -12,7 +12,7 @@ public static class GetPaymentEndpoint
         ArgumentNullException.ThrowIfNull(session);
         if (!Guid.TryParse(id, out var paymentId))
         {
-            return Problems.Of(StatusCodes.Status404NotFound, "payment_not_found", "Payment not found", $"No payment {id}.");
+            return Problems.NotFound(id);
         }
 
         var payment = await session.LoadAsync<Payment>(paymentId, cancellation);

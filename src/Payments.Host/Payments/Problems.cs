@@ -22,7 +22,10 @@ public static class Problems
         return Results.Problem(statusCode: status, title: title, detail: detail, extensions: extensions);
     }
 
-    public static IResult NotFound(Guid id) =>
+    public static IResult NotFound(Guid id) => NotFound(id.ToString());
+
+    /// <summary>Also the answer when the id is not even a payment id: nothing a client sends is a 500.</summary>
+    public static IResult NotFound(string id) =>
         Of(StatusCodes.Status404NotFound, "payment_not_found", "Payment not found", $"No payment {id}.");
 
     public static IResult Malformed(string detail) =>

@@ -30,7 +30,7 @@ public static class RefundPaymentEndpoint
         ArgumentNullException.ThrowIfNull(bus);
         if (!Guid.TryParse(id, out var paymentId))
         {
-            return Problems.Of(StatusCodes.Status404NotFound, "payment_not_found", "Payment not found", $"No payment {id}.");
+            return Problems.NotFound(id);
         }
 
         if (await ReadAsync(request, cancellation) is not { } body)
