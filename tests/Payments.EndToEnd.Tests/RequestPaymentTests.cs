@@ -144,6 +144,24 @@ public sealed class when_a_merchant_requests_a_payment(PostgresDatabase database
     }
 
     [Fact]
+    public async Task checkout_down_for_every_try_leaves_the_payment_requested_and_flagged_for_review()
+    {
+        // Two HTTP tries per attempt: the endpoint's and three scheduled ones (Payments:RequestRetryDelays) all fail.
+        await _e2e.SetSandboxFaultsAsync(new { reject_next_requests = 100 });
+
+        using var response = await Post(Wired.PaymentBody());
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+
+        var payment = await Eventually.Until(() => _e2e.GetPaymentAsync(id), p => p.GetProperty("needsReview").GetBoolean());
+        payment.GetProperty("status").GetString().ShouldBe("Requested");
+        payment.GetProperty("reviewFlags")[0].GetProperty("reason").GetString()
+            .ShouldBe("Checkout.com did not answer the payment request after 4 attempts");
+        (await _e2e.StreamAsync(id)).Count(e => e.EventTypeName == "payment_outcome_unknown").ShouldBe(4);
+        await _e2e.SetSandboxFaultsAsync(new { });
+        (await _e2e.CheckoutPaymentsAsync()).GetArrayLength().ShouldBe(0);
+    }
+
+    [Fact]
     public async Task checkout_slower_than_our_timeout_resolves_later_with_one_charge()
     {
         // Each attempt gives up after 2 s; Checkout.com takes 3 s and does create the payment. Our retry meets the

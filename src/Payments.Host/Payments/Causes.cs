@@ -11,8 +11,6 @@ public static class Causes
     public const string CheckoutActionHeader = "checkout_action_id";
 
     public static string Webhook(string eventId) => $"webhook:{eventId}";
-    public static string Request(string traceIdentifier) => $"http:{traceIdentifier}";
-
     /// <summary>An HTTP request's cause: the route, the API key's name (the principal) and the request's trace id.</summary>
     public static string Request(HttpContext context, string route)
     {

@@ -47,7 +47,7 @@ public static class CheckoutCalls
         ArgumentNullException.ThrowIfNull(timings);
         if (fact is PaymentFact.NoAnswer)
         {
-            await bus.ScheduleAsync(new ResolvePaymentRequest(paymentId, 1), PaymentTimings.Next(timings.RequestRetries, 1));
+            await bus.ScheduleAsync(new ResolvePaymentRequest(paymentId, 1), timings.RequestRetries[0]);
         }
         else if (fact is PaymentFact.Accepted)
         {
@@ -62,7 +62,7 @@ public static class CheckoutCalls
         ArgumentNullException.ThrowIfNull(timings);
         if (fact is RefundFact.NoAnswer)
         {
-            await bus.ScheduleAsync(new ResolveRefund(paymentId, refundId, 1), PaymentTimings.Next(timings.RequestRetries, 1));
+            await bus.ScheduleAsync(new ResolveRefund(paymentId, refundId, 1), timings.RequestRetries[0]);
         }
         else if (fact is RefundFact.Accepted)
         {

@@ -38,6 +38,13 @@ public sealed class PaymentTimings
     public IReadOnlyList<TimeSpan> UnknownPaymentRetries => UnknownPaymentRetryDelays.Count > 0 ? UnknownPaymentRetryDelays
         : [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10)];
 
-    public static TimeSpan Next(IReadOnlyList<TimeSpan> delays, int attempt) =>
-        delays.Count == 0 ? TimeSpan.FromMinutes(1) : delays[Math.Min(attempt, delays.Count) - 1];
+    /// <summary>
+    /// The wait before the next try once <paramref name="waitsUsed"/> waits of <paramref name="delays"/> have been spent;
+    /// null when they are all spent and an operator must look instead.
+    /// </summary>
+    public static TimeSpan? WaitAfter(IReadOnlyList<TimeSpan> delays, int waitsUsed)
+    {
+        ArgumentNullException.ThrowIfNull(delays);
+        return waitsUsed >= 0 && waitsUsed < delays.Count ? delays[waitsUsed] : null;
+    }
 }

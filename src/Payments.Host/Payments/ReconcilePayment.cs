@@ -53,10 +53,10 @@ public static class ReconcilePaymentHandler
 
         if (payment.Status is PaymentStatus.Pending or PaymentStatus.CapturePending && message.Attempt > 0)
         {
-            var delays = timings.Value.OutcomeRetries;
-            if (message.Attempt <= delays.Count)
+            // Check n came after the first deadline and n - 1 waits of OutcomeRetries.
+            if (PaymentTimings.WaitAfter(timings.Value.OutcomeRetries, message.Attempt - 1) is { } wait)
             {
-                outgoing.Delay(message with { Attempt = message.Attempt + 1 }, PaymentTimings.Next(delays, message.Attempt));
+                outgoing.Delay(message with { Attempt = message.Attempt + 1 }, wait);
             }
             else
             {

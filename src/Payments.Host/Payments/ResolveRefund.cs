@@ -31,10 +31,10 @@ public static class ResolveRefundHandler
             return;
         }
 
-        var delays = timings.Value.RequestRetries;
-        if (message.Attempt < delays.Count)
+        // Attempt n came after n waits: the endpoint's first one and n - 1 of ours.
+        if (PaymentTimings.WaitAfter(timings.Value.RequestRetries, message.Attempt) is { } wait)
         {
-            await bus.ScheduleAsync(message with { Attempt = message.Attempt + 1 }, PaymentTimings.Next(delays, message.Attempt + 1));
+            await bus.ScheduleAsync(message with { Attempt = message.Attempt + 1 }, wait);
         }
         else
         {
