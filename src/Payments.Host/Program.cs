@@ -16,6 +16,7 @@ builder.Services.AddPaymentsHealthChecks();
 builder.Services.AddApiSurface(builder.Configuration, builder.Environment);
 builder.Services.AddCheckout(builder.Configuration);
 builder.Services.Configure<PaymentTimings>(builder.Configuration.GetSection(PaymentTimings.Section));
+builder.Services.Configure<IdempotencyOptions>(builder.Configuration.GetSection(IdempotencyOptions.Section));
 
 var app = builder.Build();
 app.MapOpenApi();

@@ -4,7 +4,9 @@ using Marten.Events.Aggregation;
 using Microsoft.Extensions.Options;
 using Payments.Domain;
 using Payments.Host.Payments;
+using Payments.Host.Operations;
 using Payments.Host.Webhooks;
+using Wolverine.Persistence.Durability;
 using Wolverine.Http;
 
 namespace Payments.Host.BackOffice;
@@ -52,16 +54,18 @@ public sealed record AttentionPayment(Guid Id, string Status, long Amount, strin
 
 public sealed record Attention(
     DateTimeOffset OverdueBefore, IReadOnlyList<AttentionPayment> UndecidedPayments, IReadOnlyList<AttentionPayment> UndecidedRefunds,
-    IReadOnlyList<AttentionPayment> FlaggedForReview, IReadOnlyList<ParkedWebhook> ParkedWebhooks);
+    IReadOnlyList<AttentionPayment> FlaggedForReview, IReadOnlyList<ParkedWebhook> ParkedWebhooks,
+    IReadOnlyList<DeadLetter> DeadLetters);
 
 /// <summary>
 /// <c>GET /operations/attention</c>: payments and refunds undecided for longer than <c>Payments:AttentionAfter</c>,
-/// payments flagged for review, and parked webhooks.
+/// payments flagged for review, parked webhooks, and dead-lettered messages.
 /// </summary>
 public static class OperationsAttention
 {
     [WolverineGet("/operations/attention")]
-    public static async Task<Attention> Get(IQuerySession session, TimeProvider time, IOptions<PaymentTimings> timings, CancellationToken cancellation)
+    public static async Task<Attention> Get(
+        IQuerySession session, IMessageStore messages, TimeProvider time, IOptions<PaymentTimings> timings, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(timings);
@@ -75,6 +79,7 @@ public static class OperationsAttention
             [.. items.Where(a => a.UndecidedSince < overdueBefore).Select(a => View(a, a.UndecidedSince))],
             [.. items.Where(a => a.OldestRefundInFlightSince < overdueBefore).Select(a => View(a, a.OldestRefundInFlightSince))],
             [.. items.Where(a => a.NeedsReview).Select(a => View(a, null))],
-            await ParkedWebhooks.List(session, cancellation));
+            await ParkedWebhooks.List(session, cancellation),
+            await DeadLetters.ListAsync(messages, session, cancellation));
     }
 }

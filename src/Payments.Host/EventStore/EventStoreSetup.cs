@@ -37,7 +37,8 @@ public static class EventStoreSetup
                 opts.Events.MetadataConfig.CorrelationIdEnabled = true;
                 opts.Events.MetadataConfig.HeadersEnabled = true;
 
-                // The snapshot is the domain's own fold; its Version is Marten's stream version (pitfall P1).
+                // The snapshot is the domain's own fold; its Version is Marten's stream version, mapped to the revision
+                // column (docs/architecture.md, "Projections").
                 opts.Projections.Add<PaymentProjection>(ProjectionLifecycle.Inline);
                 opts.Projections.Add<BackOffice.DailyTotalsProjection>(ProjectionLifecycle.Async);
                 opts.Projections.Add<BackOffice.AttentionProjection>(ProjectionLifecycle.Async);
@@ -51,6 +52,9 @@ public static class EventStoreSetup
                     .Duplicate(x => x.Amount)
                     .Duplicate(x => x.CheckoutPaymentId!)
                     .Duplicate(x => x.Request.CustomerEmail!);
+
+                // A retry taking over a released key must not race another retry doing the same.
+                opts.Schema.For<Payments.IdempotencyRecord>().UseOptimisticConcurrency(true);
             })
             .IntegrateWithWolverine();
 
@@ -76,12 +80,27 @@ public static class EventStoreSetup
             opts.PublishMessage<Webhooks.ProcessCheckoutWebhook>().ToLocalQueue("checkout-webhooks");
             opts.LocalQueue("checkout-webhooks").Sequential();
 
-            // Two writers decided on the same version: the loser decides again on the new state.
+            // Two writers decided on the same version: the loser decides again on the new state. Each retry re-reads,
+            // so a conflict cannot repeat for ever; past the inline tries the message waits its turn instead of dying.
             opts.Policies.OnException<ConcurrencyException>()
                 .RetryWithCooldown(
                     TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(25),
                     TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200),
-                    TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(800));
+                    TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(800))
+                .WithFullJitter()
+                .Then.ScheduleRetryIndefinitely(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30));
+
+            // Our own database away for a moment (restart, terminated connections, pool exhausted): retried with
+            // growing waits for longer than a one-minute outage, then every five minutes, never dead-lettered.
+            // Only a failure retrying cannot fix reaches the dead letters (docs/architecture.md, "Faults").
+            opts.Policies.OnException(DatabaseFaults.IsTransient, "transient PostgreSQL failure")
+                .RetryWithCooldown(
+                    TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500),
+                    TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2))
+                .WithFullJitter()
+                .Then.ScheduleRetryIndefinitely(
+                    TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60),
+                    TimeSpan.FromMinutes(5));
         });
 
         return builder;

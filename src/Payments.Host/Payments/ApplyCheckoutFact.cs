@@ -1,40 +1,100 @@
 using Marten;
+using Microsoft.Extensions.Options;
 using Payments.Domain;
+using Wolverine;
 using Wolverine.Marten;
 
 namespace Payments.Host.Payments;
 
-/// <summary>Something Checkout.com said about a payment (an API answer, a webhook, its details), to apply through the machine.</summary>
-public sealed record ApplyPaymentFact(Guid PaymentId, PaymentFact Fact, string? Cause = null);
+/// <summary>
+/// What Checkout.com answered to one of our payment requests (the first call, or a scheduled ask-again whose number is
+/// <paramref name="RequestAttempt"/>; 0 = the merchant's request itself), to apply through the machine.
+/// </summary>
+public sealed record ApplyPaymentFact(Guid PaymentId, PaymentFact Fact, string? Cause = null, int RequestAttempt = 0);
 
-/// <summary>Something Checkout.com said about one of a payment's refunds.</summary>
-public sealed record ApplyRefundFact(Guid PaymentId, RefundFact Fact, string? Cause = null);
+/// <summary>What Checkout.com answered to one of our refund calls (0 = the merchant's request itself).</summary>
+public sealed record ApplyRefundFact(Guid PaymentId, RefundFact Fact, string? Cause = null, int RequestAttempt = 0);
 
 /// <summary>
-/// Pure handlers: the payment is fetched for writing, the decider names the events, Wolverine appends them in one
-/// transaction. A concurrent writer makes the save fail and the message is decided again on the new state.
+/// Pure handlers: the payment is fetched for writing, the decider names the events, and the check that must follow
+/// them is scheduled in the same transaction (Wolverine's Marten outbox), so a crash can never keep the events and
+/// lose the check (docs/architecture.md, "Follow-up checks and the sweeper"). A concurrent writer makes the save fail
+/// and the message is decided again on the new state.
 /// </summary>
 public static class ApplyCheckoutFactHandler
 {
-    public static Events Handle(
+    public static (Events, OutgoingMessages) Handle(
         ApplyPaymentFact command, [WriteAggregate] Payment payment, IDocumentSession session, TimeProvider time,
-        ILogger<ApplyPaymentFact> logger)
+        IOptions<PaymentTimings> timings, ILogger<ApplyPaymentFact> logger)
     {
         ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(timings);
         Causes.Record(session, command.Cause);
-        var decision = PaymentDecider.Decide(payment, command.Fact, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var decision = PaymentDecider.Decide(payment, command.Fact, now);
         logger.Decided(command.PaymentId, command.Fact.Trigger, decision.Kind, decision.Reason);
-        return [.. decision.Events];
+        var events = new Events(decision.Events);
+        var after = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e));
+        var outgoing = new OutgoingMessages();
+        switch (command.Fact)
+        {
+            // Accepted: ask about the outcome once KNET's page can no longer be open, whatever the webhooks do meanwhile.
+            case PaymentFact.Accepted when after.Status is PaymentStatus.Pending or PaymentStatus.CapturePending:
+                outgoing.Delay(new ReconcilePayment(payment.Id, 1), timings.Value.OutcomeCheckAfter);
+                break;
+
+            // The merchant's own request already has its first ask-again, scheduled with the intent (RequestPayment).
+            case PaymentFact.NoAnswer when after.Status == PaymentStatus.Requested && command.RequestAttempt > 0:
+                // Attempt n came after n waits: the first one and n - 1 of ours.
+                if (PaymentTimings.WaitAfter(timings.Value.RequestRetries, command.RequestAttempt) is { } wait)
+                {
+                    outgoing.Delay(new ResolvePaymentRequest(payment.Id, command.RequestAttempt + 1), wait);
+                }
+                else
+                {
+                    events.AddRange(PaymentDecider.FlagForReview(after,
+                        $"Checkout.com did not answer the payment request after {command.RequestAttempt + 1} attempts", now).Events);
+                }
+
+                break;
+        }
+
+        return (events, outgoing);
     }
 
-    public static Events Handle(
+    public static (Events, OutgoingMessages) Handle(
         ApplyRefundFact command, [WriteAggregate] Payment payment, IDocumentSession session, TimeProvider time,
-        ILogger<ApplyRefundFact> logger)
+        IOptions<PaymentTimings> timings, ILogger<ApplyRefundFact> logger)
     {
         ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(timings);
         Causes.Record(session, command.Cause);
-        var decision = PaymentDecider.Decide(payment, command.Fact, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var decision = PaymentDecider.Decide(payment, command.Fact, now);
         logger.Decided(command.PaymentId, command.Fact.Trigger, decision.Kind, decision.Reason);
-        return [.. decision.Events];
+        var events = new Events(decision.Events);
+        var refund = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e)).FindRefund(command.Fact.RefundId ?? Guid.Empty);
+        var outgoing = new OutgoingMessages();
+        switch (command.Fact)
+        {
+            case RefundFact.Accepted when refund is { Status: RefundStatus.Pending }:
+                outgoing.Delay(new ReconcileRefund(payment.Id, refund.Id, 1), timings.Value.RefundCheckAfter);
+                break;
+
+            case RefundFact.NoAnswer when refund is { Status: RefundStatus.Requested } && command.RequestAttempt > 0:
+                if (PaymentTimings.WaitAfter(timings.Value.RequestRetries, command.RequestAttempt) is { } wait)
+                {
+                    outgoing.Delay(new ResolveRefund(payment.Id, refund.Id, command.RequestAttempt + 1), wait);
+                }
+                else
+                {
+                    events.AddRange(PaymentDecider.FlagForReview(payment,
+                        $"Checkout.com did not answer refund {refund.Id} after {command.RequestAttempt + 1} attempts", now).Events);
+                }
+
+                break;
+        }
+
+        return (events, outgoing);
     }
 }

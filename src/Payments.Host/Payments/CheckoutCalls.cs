@@ -1,6 +1,5 @@
 using Payments.Domain;
 using Payments.Host.Checkout;
-using Wolverine;
 
 namespace Payments.Host.Payments;
 
@@ -35,38 +34,5 @@ public static class CheckoutCalls
             CheckoutAnswer<RefundAcceptedResponse>.Unavailable unknown => new RefundFact.NoAnswer(refund.Id, unknown.Reason),
             var other => throw new InvalidOperationException($"Unexpected answer {other}"),
         };
-    }
-
-    /// <summary>
-    /// After the request: no answer → ask again later with the same key; accepted → check the outcome once KNET's
-    /// page can no longer be open (7 minutes + grace), whatever the webhooks do meanwhile.
-    /// </summary>
-    public static async Task ScheduleFollowUpAsync(IMessageBus bus, Guid paymentId, PaymentFact fact, PaymentTimings timings)
-    {
-        ArgumentNullException.ThrowIfNull(bus);
-        ArgumentNullException.ThrowIfNull(timings);
-        if (fact is PaymentFact.NoAnswer)
-        {
-            await bus.ScheduleAsync(new ResolvePaymentRequest(paymentId, 1), timings.RequestRetries[0]);
-        }
-        else if (fact is PaymentFact.Accepted)
-        {
-            await bus.ScheduleAsync(new ReconcilePayment(paymentId, 1), timings.OutcomeCheckAfter);
-        }
-    }
-
-    /// <summary>After a refund call: no answer → ask again with the same key; accepted → check its outcome later.</summary>
-    public static async Task ScheduleFollowUpAsync(IMessageBus bus, Guid paymentId, Guid refundId, RefundFact fact, PaymentTimings timings)
-    {
-        ArgumentNullException.ThrowIfNull(bus);
-        ArgumentNullException.ThrowIfNull(timings);
-        if (fact is RefundFact.NoAnswer)
-        {
-            await bus.ScheduleAsync(new ResolveRefund(paymentId, refundId, 1), timings.RequestRetries[0]);
-        }
-        else if (fact is RefundFact.Accepted)
-        {
-            await bus.ScheduleAsync(new ReconcileRefund(paymentId, refundId, 1), timings.RefundCheckAfter);
-        }
     }
 }

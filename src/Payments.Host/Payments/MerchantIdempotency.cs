@@ -1,115 +1,279 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Marten;
 using JasperFx;
+using Marten;
+using Marten.Exceptions;
+using Microsoft.Extensions.Options;
+using Payments.Host.Edge;
 
 namespace Payments.Host.Payments;
 
-/// <summary>One merchant <c>Idempotency-Key</c>: what it was used for, and the answer it got.</summary>
+/// <summary>Where one merchant <c>Idempotency-Key</c> stands.</summary>
+public enum IdempotencyState
+{
+    /// <summary>A request holds the key until its lease ends.</summary>
+    InProgress,
+
+    /// <summary>The request failed before it had an answer: the next retry runs it again.</summary>
+    Released,
+
+    /// <summary>The answer is stored: every retry gets it, byte for byte.</summary>
+    Completed,
+}
+
+/// <summary>One merchant <c>Idempotency-Key</c> of one API key: what it was used for, and where its request stands.</summary>
 public sealed class IdempotencyRecord
 {
+    /// <summary><c>{api key name}|{route}|{key}</c>: two API keys never share a key.</summary>
     public string Id { get; set; } = "";
+
     public string RequestHash { get; set; } = "";
+
+    /// <summary>The payment or refund id the request works on; a re-run works on the same one.</summary>
     public Guid ResourceId { get; set; }
+
+    public IdempotencyState State { get; set; }
+    public DateTimeOffset LeaseExpiresAt { get; set; }
+    public int Runs { get; set; } = 1;
     public int? Status { get; set; }
     public string? Body { get; set; }
     public string? Location { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>After this the key is forgotten: it may be used again for anything.</summary>
+    public DateTimeOffset ExpiresAt { get; set; }
 }
 
-public abstract record IdempotencyClaim
+/// <summary>The section <c>Idempotency</c>.</summary>
+public sealed class IdempotencyOptions
 {
-    /// <summary>First use: go ahead with this resource id, then <see cref="MerchantIdempotency.RecordAsync"/>.</summary>
-    public sealed record Fresh(Guid ResourceId) : IdempotencyClaim;
+    public const string Section = "Idempotency";
 
-    /// <summary>The same key and body again: answer what was answered.</summary>
-    public sealed record Replay(IResult Answer) : IdempotencyClaim;
+    /// <summary>How long a key is remembered (Checkout.com keeps its own for 24 hours).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>The key was used with another body, or its first request is still running.</summary>
-    public sealed record Refused(IResult Answer) : IdempotencyClaim;
+    /// <summary>
+    /// How long a request may hold its key before a retry may run it again: longer than one request can take (the
+    /// Checkout.com client's total timeout is 30 s by default), so a live request is never run twice at once.
+    /// </summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>An answer the merchant gets, in the form it is stored for replays.</summary>
+public sealed record IdempotentAnswer(int Status, object Body, string? Location = null)
+{
+    public static IdempotentAnswer Problem(int status, string code, string title, string? detail = null) => new(status, new
+    {
+        type = $"https://tools.ietf.org/html/rfc9110#section-15.{(status >= 500 ? 6 : 5)}.{ProblemSection(status)}",
+        title,
+        status,
+        detail,
+        code,
+    });
+
+    private static int ProblemSection(int status) => status switch
+    {
+        400 => 1, 404 => 5, 409 => 10, 422 => 21, _ => 1,
+    };
 }
 
 /// <summary>
-/// Merchant-facing idempotency (design decision 7): the same key and body replay the first answer; the same key with
-/// another body is refused with 422 <c>idempotency_key_reused</c>. The key is claimed by inserting its record before
-/// any work, so two concurrent requests with one key cannot both proceed.
+/// Merchant-facing idempotency (docs/architecture.md, "Idempotency"): the same key and body replay the first answer;
+/// the same key with another body is refused with 422 <c>idempotency_key_reused</c>; a key whose request is still
+/// running answers 409 <c>idempotency_key_in_use</c>. A request that failed before its answer was stored releases its
+/// key (or its lease runs out, if the process died), and the retry runs the request again on the same payment or
+/// refund id: every step is idempotent by those ids, Checkout.com's call included, so the retry ends with the true
+/// answer instead of a stuck 409.
 /// </summary>
 public static class MerchantIdempotency
 {
     public const string Header = "Idempotency-Key";
+    public const int MaxKeyLength = 255;
 
     public static string Hash<T>(T request) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request)));
 
-    public static async Task<IdempotencyClaim> ClaimAsync(
-        IDocumentStore store, string scope, string? key, string requestHash, Guid newResourceId, TimeProvider time,
+    /// <summary>
+    /// Runs <paramref name="work"/> once per key: claims the key, runs the work on the claimed resource id, stores the
+    /// answer. Without a key the work simply runs on <paramref name="newResourceId"/>.
+    /// </summary>
+    public static async Task<IResult> RunAsync(
+        HttpContext context, string scope, string requestHash, Guid newResourceId,
+        Func<Guid, CancellationToken, Task<IdempotentAnswer>> work, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(work);
+        var services = context.RequestServices;
+        var store = services.GetRequiredService<IDocumentStore>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var options = services.GetRequiredService<IOptions<IdempotencyOptions>>().Value;
+        var key = context.Request.Headers[Header].ToString();
+        if (string.IsNullOrEmpty(key))
+        {
+            return Write(await work(newResourceId, cancellation));
+        }
+
+        if (key.Length > MaxKeyLength || EdgeText.Violation(key) is not null)
+        {
+            return Write(IdempotentAnswer.Problem(StatusCodes.Status400BadRequest, "idempotency_key_invalid",
+                $"Idempotency-Key is 1 to {MaxKeyLength} characters without control characters"));
+        }
+
+        var id = $"{context.User.Identity?.Name ?? "anonymous"}|{scope}|{key}";
+        var claim = await ClaimAsync(store, options, id, requestHash, newResourceId, time.GetUtcNow(), cancellation);
+        if (claim.Answer is { } refused)
+        {
+            return refused;
+        }
+
+        IdempotentAnswer answer;
+        try
+        {
+            answer = await work(claim.ResourceId, cancellation);
+        }
+        catch
+        {
+            await ReleaseAsync(store, id);
+            throw;
+        }
+
+        await CompleteAsync(store, id, answer, cancellation);
+        return Write(answer);
+    }
+
+    private sealed record Claim(Guid ResourceId, IResult? Answer);
+
+    private static async Task<Claim> ClaimAsync(
+        IDocumentStore store, IdempotencyOptions options, string id, string requestHash, Guid newResourceId, DateTimeOffset now,
         CancellationToken cancellation)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        if (string.IsNullOrWhiteSpace(key))
+        var fresh = new IdempotencyRecord
         {
-            return new IdempotencyClaim.Fresh(newResourceId);
-        }
-
-        if (key.Length > 255)
-        {
-            return new IdempotencyClaim.Refused(Problems.Of(StatusCodes.Status400BadRequest, "idempotency_key_invalid",
-                "Idempotency-Key is at most 255 characters"));
-        }
-
-        var id = $"{scope}:{key}";
+            Id = id, RequestHash = requestHash, ResourceId = newResourceId, State = IdempotencyState.InProgress,
+            LeaseExpiresAt = now + options.Lease, CreatedAt = now, ExpiresAt = now + options.Retention,
+        };
         await using (var session = store.LightweightSession())
         {
-            session.Insert(new IdempotencyRecord { Id = id, RequestHash = requestHash, ResourceId = newResourceId, CreatedAt = time.GetUtcNow() });
+            session.Insert(fresh);
             try
             {
                 await session.SaveChangesAsync(cancellation);
-                return new IdempotencyClaim.Fresh(newResourceId);
+                return new Claim(newResourceId, null);
             }
             catch (DocumentAlreadyExistsException)
             {
-                // Used before: decide from what it was used for.
+                // Used before: decide from where it stands.
             }
         }
 
-        await using var query = store.QuerySession();
-        var existing = await query.LoadAsync<IdempotencyRecord>(id, cancellation);
-        if (existing is null || existing.RequestHash != requestHash)
+        await using var existing = store.LightweightSession();
+        var record = await existing.LoadAsync<IdempotencyRecord>(id, cancellation);
+        if (record is null || record.ExpiresAt <= now)
         {
-            return new IdempotencyClaim.Refused(Problems.Of(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused",
-                "Idempotency-Key was used with another request", $"The key '{key}' belongs to a different body."));
+            // Forgotten (or deleted meanwhile): a new request with a new resource.
+            existing.Store(fresh);
+            return await TakeAsync(existing, fresh, cancellation);
         }
 
-        if (existing.Status is not { } status)
+        if (record.RequestHash != requestHash)
         {
-            return new IdempotencyClaim.Refused(Problems.Of(StatusCodes.Status409Conflict, "idempotency_key_in_use",
-                "The first request with this Idempotency-Key is still being processed", "Retry in a moment."));
+            return new Claim(record.ResourceId, Problems.Of(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused",
+                "Idempotency-Key was used with another request", "This key belongs to a different body."));
         }
 
-        return new IdempotencyClaim.Replay(new StoredJson(status, existing.Body ?? "", existing.Location));
+        if (record.State == IdempotencyState.Completed)
+        {
+            return new Claim(record.ResourceId, new StoredJson(record.Status ?? 500, record.Body ?? "", record.Location));
+        }
+
+        if (record.State == IdempotencyState.InProgress && record.LeaseExpiresAt > now)
+        {
+            return InUse(record.ResourceId, record.LeaseExpiresAt - now);
+        }
+
+        // Released after a failure, or its request died with the lease: run it again on the same resource.
+        record.State = IdempotencyState.InProgress;
+        record.LeaseExpiresAt = now + options.Lease;
+        record.Runs++;
+        existing.Update(record);
+        return await TakeAsync(existing, record, cancellation);
     }
 
-    public static async Task RecordAsync(IDocumentStore store, string scope, string? key, int status, object body, string? location,
-        CancellationToken cancellation)
+    /// <summary>Saves the take-over; a concurrent retry that took it first wins and this one is told to wait.</summary>
+    private static async Task<Claim> TakeAsync(IDocumentSession session, IdempotencyRecord record, CancellationToken cancellation)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        if (string.IsNullOrWhiteSpace(key))
+        try
         {
-            return;
+            await session.SaveChangesAsync(cancellation);
+            return new Claim(record.ResourceId, null);
         }
+        catch (Exception e) when (e is ConcurrencyException or DocumentAlreadyExistsException)
+        {
+            return InUse(record.ResourceId, TimeSpan.FromSeconds(1));
+        }
+    }
 
+    private static Claim InUse(Guid resourceId, TimeSpan wait) => new(resourceId, new InUseAnswer(wait));
+
+    private static async Task CompleteAsync(IDocumentStore store, string id, IdempotentAnswer answer, CancellationToken cancellation)
+    {
         await using var session = store.LightweightSession();
-        var record = await session.LoadAsync<IdempotencyRecord>($"{scope}:{key}", cancellation);
+        var record = await session.LoadAsync<IdempotencyRecord>(id, cancellation);
         if (record is null)
         {
             return;
         }
 
-        record.Status = status;
-        record.Body = JsonSerializer.Serialize(body, JsonSerializerOptions.Web);
-        record.Location = location;
+        record.State = IdempotencyState.Completed;
+        record.Status = answer.Status;
+        record.Body = JsonSerializer.Serialize(answer.Body, JsonSerializerOptions.Web);
+        record.Location = answer.Location;
         session.Update(record);
-        await session.SaveChangesAsync(cancellation);
+        try
+        {
+            await session.SaveChangesAsync(cancellation);
+        }
+        catch (ConcurrencyException)
+        {
+            // Our lease ran out and a retry runs the request again: its answer is as true as ours, and it stores it.
+        }
+    }
+
+    /// <summary>Best effort: when even this fails (the database is away), the lease runs out instead.</summary>
+    private static async Task ReleaseAsync(IDocumentStore store, string id)
+    {
+        try
+        {
+            await using var session = store.LightweightSession();
+            var record = await session.LoadAsync<IdempotencyRecord>(id);
+            if (record is { State: IdempotencyState.InProgress })
+            {
+                record.State = IdempotencyState.Released;
+                session.Update(record);
+                await session.SaveChangesAsync();
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Nothing more to do here; the lease ends by itself.
+        }
+    }
+
+    private static StoredJson Write(IdempotentAnswer answer) =>
+        new StoredJson(answer.Status, JsonSerializer.Serialize(answer.Body, JsonSerializerOptions.Web), answer.Location);
+
+    /// <summary>409 with Retry-After: the first request with this key is still running.</summary>
+    private sealed class InUseAnswer(TimeSpan wait) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            ArgumentNullException.ThrowIfNull(httpContext);
+            httpContext.Response.Headers.RetryAfter =
+                Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Problems.Of(StatusCodes.Status409Conflict, "idempotency_key_in_use",
+                "The first request with this Idempotency-Key is still being processed", "Retry after the Retry-After delay.")
+                .ExecuteAsync(httpContext);
+        }
     }
 
     /// <summary>A remembered answer, written as it was.</summary>

@@ -1,7 +1,5 @@
 using System.Text.Json;
-using JasperFx;
 using Marten;
-using Microsoft.Extensions.Options;
 using Payments.Domain;
 using Payments.Host.Checkout;
 using Wolverine;
@@ -13,18 +11,15 @@ public sealed record RefundAnswer(Guid RefundId, string Status, long Amount);
 
 /// <summary>
 /// <c>POST /payments/{id}/refunds</c> <c>{amount?, reference?}</c>: the refund's amount is reserved with
-/// <c>RefundRequested</c> on the payment's stream under optimistic concurrency (design decision 4) before
+/// <c>RefundRequested</c> on the payment's stream (docs/architecture.md, "Refund budget") before
 /// Checkout.com is asked, with the refund id as its idempotency key; 202 with the refund's state. No amount = the
 /// whole refundable balance. 404 unknown payment, 409 <c>payment_not_refundable</c>, 422 <c>refund_amount_invalid</c>.
 /// </summary>
 public static class RefundPaymentEndpoint
 {
-    private const int ConflictRetries = 10;
-
     [WolverinePost("/payments/{id}/refunds")]
     public static async Task<IResult> Post(
-        string id, HttpRequest request, IDocumentStore store, IMessageBus bus, CheckoutClient checkout, TimeProvider time,
-        IOptions<PaymentTimings> timings, CancellationToken cancellation)
+        string id, HttpRequest request, IDocumentStore store, IMessageBus bus, CheckoutClient checkout, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(bus);
@@ -43,68 +38,43 @@ public static class RefundPaymentEndpoint
             return error;
         }
 
-        var scope = $"POST /payments/{paymentId}/refunds";
-        var key = request.Headers[MerchantIdempotency.Header].ToString();
-        var claim = await MerchantIdempotency.ClaimAsync(store, scope, key, MerchantIdempotency.Hash(new { body.Amount, body.Reference }),
-            Guid.CreateVersion7(), time, cancellation);
-        if (claim is not IdempotencyClaim.Fresh { ResourceId: var refundId })
+        await using (var query = store.QuerySession())
         {
-            return claim is IdempotencyClaim.Replay replay ? replay.Answer : ((IdempotencyClaim.Refused)claim).Answer;
+            if (await query.Events.FetchStreamStateAsync(paymentId, cancellation) is null)
+            {
+                return Problems.NotFound(paymentId);
+            }
         }
 
         var cause = Causes.Request(request.HttpContext, $"POST /payments/{paymentId}/refunds");
-        var (payment, refusal) = await ReserveAsync(store, paymentId, refundId, body.Amount, body.Reference, cause, time, cancellation);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-
-        var refund = payment!.FindRefund(refundId)!;
-        var fact = await CheckoutCalls.RefundAsync(checkout, payment, refund, cancellation);
-        await bus.InvokeAsync(new ApplyRefundFact(paymentId, fact, cause), cancellation);
-        await CheckoutCalls.ScheduleFollowUpAsync(bus, paymentId, refundId, fact, timings.Value);
-
-        await using var query = store.QuerySession();
-        var after = (await query.LoadAsync<Payment>(paymentId, cancellation))!.FindRefund(refundId)!;
-        var answer = new RefundAnswer(refundId, after.Status.ToString(), after.Amount);
-        await MerchantIdempotency.RecordAsync(store, scope, key, StatusCodes.Status202Accepted, answer, null, cancellation);
-        return Results.Accepted($"/payments/{paymentId}", answer);
-    }
-
-    /// <summary>Decides on the current state and appends; a concurrent writer makes it decide again on the new state.</summary>
-    private static async Task<(Payment? Payment, IResult? Refusal)> ReserveAsync(
-        IDocumentStore store, Guid paymentId, Guid refundId, long? amount, string? reference, string cause, TimeProvider time,
-        CancellationToken cancellation)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            await using var session = store.LightweightSession();
-            Causes.Record(session, cause);
-            var stream = await session.Events.FetchForWriting<Payment>(paymentId, cancellation);
-            if (stream.Aggregate is not { } payment)
+        return await MerchantIdempotency.RunAsync(request.HttpContext, $"POST /payments/{paymentId}/refunds",
+            MerchantIdempotency.Hash(new { body.Amount, body.Reference }), Guid.CreateVersion7(), async (refundId, ct) =>
             {
-                return (null, Problems.NotFound(paymentId));
-            }
+                // Reserving an id reserved before changes nothing, and Checkout.com is asked with the refund id as its
+                // key: a retry that runs this again after a failure ends with the one refund there is.
+                var reservation = await bus.InvokeAsync<RefundReservation>(
+                    new ReserveRefund(paymentId, refundId, body.Amount, body.Reference, cause), ct);
+                if (reservation.Refund is not { } refund)
+                {
+                    var decision = reservation.Decision;
+                    return IdempotentAnswer.Problem(
+                        decision.Code == PaymentDecider.PaymentNotRefundable ? StatusCodes.Status409Conflict : StatusCodes.Status422UnprocessableEntity,
+                        decision.Code!, "The refund is not possible", decision.Reason);
+                }
 
-            var decision = PaymentDecider.RequestRefund(payment, refundId, amount, reference, time.GetUtcNow());
-            if (decision.Kind == DecisionKind.Refused)
-            {
-                var status = decision.Code == PaymentDecider.PaymentNotRefundable
-                    ? StatusCodes.Status409Conflict : StatusCodes.Status422UnprocessableEntity;
-                return (null, Problems.Of(status, decision.Code!, "The refund is not possible", decision.Reason));
-            }
+                if (refund.Status == RefundStatus.Requested)
+                {
+                    await using var query = store.QuerySession();
+                    var payment = await query.LoadAsync<Payment>(paymentId, ct);
+                    var fact = await CheckoutCalls.RefundAsync(checkout, payment!, refund, ct);
+                    await bus.InvokeAsync(new ApplyRefundFact(paymentId, fact, cause), ct);
+                }
 
-            stream.AppendMany(decision.Events);
-            try
-            {
-                await session.SaveChangesAsync(cancellation);
-                return (decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e)), null);
-            }
-            catch (ConcurrencyException) when (attempt < ConflictRetries)
-            {
-                // Another writer got there first: decide again on what it wrote.
-            }
-        }
+                await using var after = store.QuerySession();
+                var now = (await after.LoadAsync<Payment>(paymentId, ct))!.FindRefund(refundId)!;
+                return new IdempotentAnswer(StatusCodes.Status202Accepted, new RefundAnswer(refundId, now.Status.ToString(), now.Amount),
+                    $"/payments/{paymentId}");
+            }, cancellation);
     }
 
     private sealed record RefundBody(long? Amount, string? Reference, IResult? Error);

@@ -1,5 +1,7 @@
 using Marten;
+using Microsoft.Extensions.Options;
 using Payments.Domain;
+using Wolverine;
 using Wolverine.Marten;
 
 namespace Payments.Host.Payments;
@@ -9,14 +11,34 @@ public sealed record RequestPayment(Guid PaymentId, KnetPaymentRequest Request, 
 
 public static class RequestPaymentHandler
 {
-    public static IMartenOp Handle(RequestPayment command, IDocumentSession session, TimeProvider time, ILogger<RequestPayment> logger)
+    /// <summary>
+    /// The intent and its first ask-again are written together: if we crash before Checkout.com's answer is applied,
+    /// the scheduled <see cref="ResolvePaymentRequest"/> asks again with the same key; once the answer is applied it
+    /// finds the payment decided and does nothing. Asked again for a payment that exists (a merchant's retry that
+    /// re-runs its request), nothing is written.
+    /// </summary>
+    public static async Task<(IMartenOp, OutgoingMessages)> Handle(
+        RequestPayment command, IDocumentSession session, TimeProvider time, IOptions<PaymentTimings> timings,
+        ILogger<RequestPayment> logger, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(timings);
+        var outgoing = new OutgoingMessages();
+        if (await session.Events.FetchStreamStateAsync(command.PaymentId, cancellation) is not null)
+        {
+            return (MartenOps.Nothing(), outgoing);
+        }
+
         Causes.Record(session, command.Cause);
         var decision = PaymentDecider.Request(command.PaymentId, command.Request, time.GetUtcNow());
         logger.Decided(command.PaymentId, nameof(RequestPayment), decision.Kind, decision.Reason);
-        return decision.Kind == DecisionKind.Applied
-            ? MartenOps.StartStream<Payment>(command.PaymentId, [.. decision.Events])
-            : MartenOps.Nothing();
+        if (decision.Kind != DecisionKind.Applied)
+        {
+            return (MartenOps.Nothing(), outgoing);
+        }
+
+        outgoing.Delay(new ResolvePaymentRequest(command.PaymentId, 1), timings.Value.RequestRetries[0]);
+        return (MartenOps.StartStream<Payment>(command.PaymentId, [.. decision.Events]), outgoing);
     }
 }

@@ -24,8 +24,7 @@ public static class RequestPaymentEndpoint
 
     [WolverinePost("/payments")]
     public static async Task<IResult> Post(
-        HttpRequest request, IDocumentStore store, IMessageBus bus, CheckoutClient checkout, TimeProvider time,
-        Microsoft.Extensions.Options.IOptions<PaymentTimings> timings, CancellationToken cancellation)
+        HttpRequest request, IDocumentStore store, IMessageBus bus, CheckoutClient checkout, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(bus);
@@ -42,38 +41,30 @@ public static class RequestPaymentEndpoint
                 "The payment request breaks KNET's rules", errors: errors);
         }
 
-        var key = request.Headers[MerchantIdempotency.Header].ToString();
-        var claim = await MerchantIdempotency.ClaimAsync(store, IdempotencyScope, key, MerchantIdempotency.Hash(payment),
-            Guid.CreateVersion7(), time, cancellation);
-        if (claim is not IdempotencyClaim.Fresh { ResourceId: var id })
-        {
-            return claim is IdempotencyClaim.Replay replay ? replay.Answer : ((IdempotencyClaim.Refused)claim).Answer;
-        }
-
         var cause = Causes.Request(request.HttpContext, "POST /payments");
-        await bus.InvokeAsync(new RequestPayment(id, payment, cause), cancellation);
-        var fact = await CheckoutCalls.RequestPaymentAsync(checkout, id, payment, cancellation);
-        await bus.InvokeAsync(new ApplyPaymentFact(id, fact, cause), cancellation);
-        await CheckoutCalls.ScheduleFollowUpAsync(bus, id, fact, timings.Value);
+        return await MerchantIdempotency.RunAsync(request.HttpContext, IdempotencyScope, MerchantIdempotency.Hash(payment),
+            Guid.CreateVersion7(), async (id, ct) =>
+            {
+                // Each step is idempotent by the payment id, so a retry that runs this again after a failure is safe.
+                await bus.InvokeAsync(new RequestPayment(id, payment, cause), ct);
+                await using (var query = store.QuerySession())
+                {
+                    if (await query.LoadAsync<Payment>(id, ct) is { Status: PaymentStatus.Requested })
+                    {
+                        var fact = await CheckoutCalls.RequestPaymentAsync(checkout, id, payment, ct);
+                        await bus.InvokeAsync(new ApplyPaymentFact(id, fact, cause), ct);
+                    }
+                }
 
-        await using var query = store.QuerySession();
-        var state = await query.LoadAsync<Payment>(id, cancellation)
-            ?? throw new InvalidOperationException($"Payment {id} was not stored.");
-        var (status, answer) = Answer(state);
-        var location = $"/payments/{id}";
-        await MerchantIdempotency.RecordAsync(store, IdempotencyScope, key, status, answer, location, cancellation);
-        // Written from the same object that was stored, so a replay is this answer exactly.
-        return status switch
-        {
-            StatusCodes.Status201Created => Results.Created(location, answer),
-            StatusCodes.Status202Accepted => Results.Accepted(location, answer),
-            _ => Results.Json(answer, statusCode: status, contentType: "application/problem+json"),
-        };
+                await using var after = store.QuerySession();
+                var state = await after.LoadAsync<Payment>(id, ct) ?? throw new InvalidOperationException($"Payment {id} was not stored.");
+                return Answer(state);
+            }, cancellation);
     }
 
-    private static (int Status, object Answer) Answer(Payment payment) => payment.Status switch
+    private static IdempotentAnswer Answer(Payment payment) => payment.Status switch
     {
-        PaymentStatus.Rejected => (StatusCodes.Status422UnprocessableEntity, new
+        PaymentStatus.Rejected => new IdempotentAnswer(StatusCodes.Status422UnprocessableEntity, new
         {
             type = "https://tools.ietf.org/html/rfc9110#section-15.5.21",
             title = "Checkout.com refused the payment",
@@ -82,8 +73,8 @@ public static class RequestPaymentEndpoint
             code = "payment_rejected",
             checkoutErrorCodes = payment.CheckoutErrorCodes,
         }),
-        PaymentStatus.Requested => (StatusCodes.Status202Accepted, Created(payment)),
-        _ => (StatusCodes.Status201Created, Created(payment)),
+        PaymentStatus.Requested => new IdempotentAnswer(StatusCodes.Status202Accepted, Created(payment), $"/payments/{payment.Id}"),
+        _ => new IdempotentAnswer(StatusCodes.Status201Created, Created(payment), $"/payments/{payment.Id}"),
     };
 
     private static CreatedPayment Created(Payment p) =>

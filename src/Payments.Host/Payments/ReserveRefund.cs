@@ -1,20 +1,42 @@
+using Marten;
+using Microsoft.Extensions.Options;
 using Payments.Domain;
+using Wolverine;
 using Wolverine.Marten;
 
 namespace Payments.Host.Payments;
 
 /// <summary>Reserves a refund's amount on the payment's stream before Checkout.com is asked to refund.</summary>
-public sealed record ReserveRefund(Guid PaymentId, Guid RefundId, long? Amount, string? Reference);
+public sealed record ReserveRefund(Guid PaymentId, Guid RefundId, long? Amount, string? Reference, string? Cause = null);
+
+/// <summary>The decision on a reservation, and the refund as it stands afterwards (null when refused).</summary>
+public sealed record RefundReservation(Decision Decision, Refund? Refund);
 
 public static class ReserveRefundHandler
 {
-    public static Events Handle(
-        ReserveRefund command, [WriteAggregate] Payment payment, TimeProvider time, ILogger<ReserveRefund> logger)
+    /// <summary>
+    /// Decided under the stream's row lock (exclusive load): concurrent refunds of one payment queue in PostgreSQL
+    /// instead of failing on a version conflict, so no interleaving can spend the balance twice and none has to be
+    /// retried by hand (docs/architecture.md, "Refund budget"). The reservation and its first ask-again are written
+    /// together; a refund id reserved before (a merchant's retry) changes nothing and answers the refund as it is.
+    /// </summary>
+    public static (RefundReservation, Events, OutgoingMessages) Handle(
+        ReserveRefund command, [WriteAggregate(LoadStyle = ConcurrencyStyle.Exclusive)] Payment payment, IDocumentSession session,
+        TimeProvider time, IOptions<PaymentTimings> timings, ILogger<ReserveRefund> logger)
     {
         ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(timings);
+        Causes.Record(session, command.Cause);
         var decision = PaymentDecider.RequestRefund(
             payment, command.RefundId, command.Amount, command.Reference, time.GetUtcNow());
         logger.Decided(command.PaymentId, nameof(ReserveRefund), decision.Kind, decision.Reason);
-        return [.. decision.Events];
+        var outgoing = new OutgoingMessages();
+        if (decision.Kind == DecisionKind.Applied)
+        {
+            outgoing.Delay(new ResolveRefund(command.PaymentId, command.RefundId, 1), timings.Value.RequestRetries[0]);
+        }
+
+        var after = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e));
+        return (new RefundReservation(decision, after.FindRefund(command.RefundId)), [.. decision.Events], outgoing);
     }
 }

@@ -1,5 +1,4 @@
 using Marten;
-using Microsoft.Extensions.Options;
 using Payments.Domain;
 using Payments.Host.Checkout;
 using Wolverine;
@@ -11,9 +10,12 @@ public sealed record ResolvePaymentRequest(Guid PaymentId, int Attempt);
 
 public static class ResolvePaymentRequestHandler
 {
+    /// <summary>
+    /// Scheduled with the intent, so it fires even when the answer did arrive: a payment no longer Requested is left
+    /// alone. The next ask-again (or the operator flag) is written with the answer, in its transaction.
+    /// </summary>
     public static async Task Handle(
-        ResolvePaymentRequest message, IQuerySession session, CheckoutClient checkout, IMessageBus bus,
-        IOptions<PaymentTimings> timings, CancellationToken cancellation)
+        ResolvePaymentRequest message, IQuerySession session, CheckoutClient checkout, IMessageBus bus, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(bus);
@@ -24,23 +26,7 @@ public static class ResolvePaymentRequestHandler
         }
 
         var fact = await CheckoutCalls.RequestPaymentAsync(checkout, payment.Id, payment.Request, cancellation);
-        await bus.InvokeAsync(new ApplyPaymentFact(payment.Id, fact, Causes.Scheduled(nameof(ResolvePaymentRequest), message.Attempt)), cancellation);
-        if (fact is not PaymentFact.NoAnswer)
-        {
-            await CheckoutCalls.ScheduleFollowUpAsync(bus, payment.Id, fact, timings.Value);
-            return;
-        }
-
-        // Attempt n came after n waits: the endpoint's first one and n - 1 of ours.
-        if (PaymentTimings.WaitAfter(timings.Value.RequestRetries, message.Attempt) is { } wait)
-        {
-            await bus.ScheduleAsync(message with { Attempt = message.Attempt + 1 }, wait);
-        }
-        else
-        {
-            await bus.InvokeAsync(new FlagPaymentForReview(payment.Id,
-                $"Checkout.com did not answer the payment request after {message.Attempt + 1} attempts",
-                Causes.Scheduled(nameof(ResolvePaymentRequest), message.Attempt)), cancellation);
-        }
+        await bus.InvokeAsync(new ApplyPaymentFact(payment.Id, fact,
+            Causes.Scheduled(nameof(ResolvePaymentRequest), message.Attempt), message.Attempt), cancellation);
     }
 }

@@ -1,5 +1,4 @@
 using Marten;
-using Microsoft.Extensions.Options;
 using Payments.Domain;
 using Payments.Host.Checkout;
 using Wolverine;
@@ -11,9 +10,9 @@ public sealed record ResolveRefund(Guid PaymentId, Guid RefundId, int Attempt);
 
 public static class ResolveRefundHandler
 {
+    /// <summary>Scheduled with the reservation; a refund no longer Requested is left alone.</summary>
     public static async Task Handle(
-        ResolveRefund message, IQuerySession session, CheckoutClient checkout, IMessageBus bus,
-        IOptions<PaymentTimings> timings, CancellationToken cancellation)
+        ResolveRefund message, IQuerySession session, CheckoutClient checkout, IMessageBus bus, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(bus);
@@ -24,23 +23,7 @@ public static class ResolveRefundHandler
         }
 
         var fact = await CheckoutCalls.RefundAsync(checkout, payment, refund, cancellation);
-        await bus.InvokeAsync(new ApplyRefundFact(payment.Id, fact, Causes.Scheduled(nameof(ResolveRefund), message.Attempt)), cancellation);
-        if (fact is not RefundFact.NoAnswer)
-        {
-            await CheckoutCalls.ScheduleFollowUpAsync(bus, payment.Id, refund.Id, fact, timings.Value);
-            return;
-        }
-
-        // Attempt n came after n waits: the endpoint's first one and n - 1 of ours.
-        if (PaymentTimings.WaitAfter(timings.Value.RequestRetries, message.Attempt) is { } wait)
-        {
-            await bus.ScheduleAsync(message with { Attempt = message.Attempt + 1 }, wait);
-        }
-        else
-        {
-            await bus.InvokeAsync(new FlagPaymentForReview(payment.Id,
-                $"Checkout.com did not answer refund {refund.Id} after {message.Attempt + 1} attempts",
-                Causes.Scheduled(nameof(ResolveRefund), message.Attempt)), cancellation);
-        }
+        await bus.InvokeAsync(new ApplyRefundFact(payment.Id, fact,
+            Causes.Scheduled(nameof(ResolveRefund), message.Attempt), message.Attempt), cancellation);
     }
 }

@@ -72,6 +72,7 @@ public static class ApiDocs
         [("GET", "/operations/attention")] = new(null, [(200, typeof(Attention)), (401, Problem), (403, Problem)]),
         [("GET", "/webhooks/parked")] = new(null, [(200, typeof(List<ParkedWebhook>)), (401, Problem), (403, Problem)]),
         [("POST", "/webhooks/parked/{id}/replay")] = new(null, [(202, null), (401, Problem), (403, Problem), (404, Problem), (409, Problem)]),
+        [("POST", "/operations/dead-letters/{id}/replay")] = new(null, [(202, null), (401, Problem), (403, Problem), (404, Problem), (409, Problem)]),
         [("POST", "/webhooks/checkout")] = new(typeof(JsonObject), [(200, null), (400, Problem), (401, Problem), (413, Problem)]),
     };
 

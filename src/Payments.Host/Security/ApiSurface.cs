@@ -28,6 +28,7 @@ public static class ApiSurface
         [("GET", "/reports/daily")] = Scopes.BackofficeRead,
         [("GET", "/operations/attention")] = Scopes.BackofficeRead,
         [("POST", "/webhooks/parked/{id}/replay")] = Scopes.OperationsAdmin,
+        [("POST", "/operations/dead-letters/{id}/replay")] = Scopes.OperationsAdmin,
         [("POST", "/webhooks/checkout")] = null,
     };
 
