@@ -56,7 +56,10 @@ public static class EventStoreSetup
                 // A retry taking over a released key must not race another retry doing the same.
                 opts.Schema.For<Payments.IdempotencyRecord>().UseOptimisticConcurrency(true);
             })
-            .IntegrateWithWolverine();
+            .IntegrateWithWolverine()
+            // Every table exists before the first request: no schema change is ever attempted in the middle of a
+            // request, where a database fault would turn it into a failed migration.
+            .ApplyAllDatabaseChangesOnStartup();
 
         // The async projections (daily totals, attention) run in this process unless switched off.
         if (builder.Configuration.GetValue("EventStore:AsyncProjections", true))
