@@ -1,0 +1,22 @@
+using Payments.Domain;
+using Payments.Host.Edge;
+
+namespace Payments.Host.Payments;
+
+/// <summary>
+/// The body of <c>POST /payments/{id}/refunds</c>: a JSON object, both fields optional. <c>{}</c> refunds the whole
+/// refundable balance; an empty body or <c>null</c> is malformed, never read as "everything". The amount rules
+/// (KWD fils, within the balance) are the decider's, on the payment's current state.
+/// </summary>
+public sealed record RefundRequest : IValidatedRequest
+{
+    /// <summary>Fils; leave it out to refund the whole refundable balance.</summary>
+    public long? Amount { get; init; }
+
+    /// <summary>At most 50 characters.</summary>
+    public string? Reference { get; init; }
+
+    public static string InvalidTitle => "The refund request is not valid";
+
+    public IReadOnlyList<FieldError> Validate() => EdgeText.Check("reference", Reference) is { } error ? [error] : [];
+}
