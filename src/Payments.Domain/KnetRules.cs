@@ -122,6 +122,28 @@ public static class KnetRules
         return errors;
     }
 
+    /// <summary>
+    /// The rules of a refund request that do not depend on the payment: a KWD amount in fils when one is given (none
+    /// = the whole refundable balance), a reference of at most 50 characters. The balance is the decider's to check.
+    /// </summary>
+    public static IReadOnlyList<FieldError> ValidateRefund(long? amount, string? reference)
+    {
+        var errors = new List<FieldError>();
+        if (amount is { } given && !Kwd.IsValidAmount(given))
+        {
+            errors.Add(new FieldError("amount", PaymentDecider.RefundAmountInvalid,
+                "A refund amount is in fils, greater than zero, at most nine digits, with a last digit of 0."));
+        }
+
+        if (reference is { Length: > ReferenceMaxLength })
+        {
+            errors.Add(new FieldError("reference", PaymentDecider.RefundReferenceInvalid,
+                $"A refund reference is at most {ReferenceMaxLength} characters."));
+        }
+
+        return errors;
+    }
+
     /// <summary>Checkout.com's metadata: one level of at most 20 primitives, keys of at most 40 characters.</summary>
     private static void ValidateMetadata(
         IReadOnlyDictionary<string, MetadataValue>? metadata, Action<string, string, string> fail)

@@ -93,9 +93,7 @@ public sealed record CreatePaymentRequest : IValidatedRequest
                 ?? (m.Key.Length > KnetRules.MetadataKeyMaxLength || m.Value.Kind != MetadataKind.Text
                     ? null : EdgeText.Check($"metadata.{m.Key}", m.Value.Text))),
         ];
-        var found = errors.OfType<FieldError>().Distinct().ToList();
-        found.AddRange(KnetRules.Validate(request).Where(rule => found.TrueForAll(e => e.Field != rule.Field)));
-        return found;
+        return EdgeText.Errors(errors, KnetRules.Validate(request));
     }
 }
 

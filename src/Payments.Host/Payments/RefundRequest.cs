@@ -5,8 +5,8 @@ namespace Payments.Host.Payments;
 
 /// <summary>
 /// The body of <c>POST /payments/{id}/refunds</c>: a JSON object, both fields optional. <c>{}</c> refunds the whole
-/// refundable balance; an empty body or <c>null</c> is malformed, never read as "everything". The amount rules
-/// (KWD fils, within the balance) are the decider's, on the payment's current state.
+/// refundable balance; an empty body or <c>null</c> is malformed, never read as "everything". Whether the amount
+/// fits the balance is the decider's to say, on the payment's current state.
 /// </summary>
 public sealed record RefundRequest : IValidatedRequest
 {
@@ -18,5 +18,7 @@ public sealed record RefundRequest : IValidatedRequest
 
     public static string InvalidTitle => "The refund request is not valid";
 
-    public IReadOnlyList<FieldError> Validate() => EdgeText.Check("reference", Reference) is { } error ? [error] : [];
+    /// <summary>Before the Idempotency-Key is claimed: a refused body leaves no record behind.</summary>
+    public IReadOnlyList<FieldError> Validate() =>
+        EdgeText.Errors([EdgeText.Check("reference", Reference)], KnetRules.ValidateRefund(Amount, Reference));
 }
