@@ -12,6 +12,7 @@ public static class KnetRules
     public const int DescriptionMaxLength = 100;
     public const int UrlMaxLength = 255;
     public const int MetadataMaxEntries = 20;
+    public const int MetadataKeyMaxLength = 40;
     public const int MetadataValueMaxLength = 255;
     public const int CustomerFieldMaxLength = 255;
 
@@ -121,6 +122,29 @@ public static class KnetRules
         return errors;
     }
 
+    /// <summary>
+    /// The rules of a refund request that do not depend on the payment: a KWD amount in fils when one is given (none
+    /// = the whole refundable balance), a reference of at most 50 characters. The balance is the decider's to check.
+    /// </summary>
+    public static IReadOnlyList<FieldError> ValidateRefund(long? amount, string? reference)
+    {
+        var errors = new List<FieldError>();
+        if (amount is { } given && !Kwd.IsValidAmount(given))
+        {
+            errors.Add(new FieldError("amount", PaymentDecider.RefundAmountInvalid,
+                "A refund amount is in fils, greater than zero, at most nine digits, with a last digit of 0."));
+        }
+
+        if (reference is { Length: > ReferenceMaxLength })
+        {
+            errors.Add(new FieldError("reference", PaymentDecider.RefundReferenceInvalid,
+                $"A refund reference is at most {ReferenceMaxLength} characters."));
+        }
+
+        return errors;
+    }
+
+    /// <summary>Checkout.com's metadata: one level of at most 20 primitives, keys of at most 40 characters.</summary>
     private static void ValidateMetadata(
         IReadOnlyDictionary<string, MetadataValue>? metadata, Action<string, string, string> fail)
     {
@@ -134,14 +158,15 @@ public static class KnetRules
             fail("metadata", "metadata_invalid", $"At most {MetadataMaxEntries} metadata fields.");
         }
 
-        foreach (var (key, value) in metadata.OrderBy(x => x.Key, StringComparer.Ordinal))
+        // One error under "metadata", not one per "metadata.{key}": a 100,000-character key is not echoed back.
+        if (metadata.Keys.Any(key => string.IsNullOrWhiteSpace(key) || key.Length > MetadataKeyMaxLength))
         {
-            if (string.IsNullOrWhiteSpace(key))
-            {
-                fail("metadata", "metadata_invalid", "Metadata keys must not be empty.");
-            }
-            else if (value.Kind == MetadataKind.Unsupported || value.Text is null
-                     || value.Text.Length > MetadataValueMaxLength)
+            fail("metadata", "metadata_key_invalid", $"Metadata keys are 1 to {MetadataKeyMaxLength} characters, not all spaces.");
+        }
+
+        foreach (var (key, value) in metadata.Where(m => m.Key.Length <= MetadataKeyMaxLength).OrderBy(m => m.Key, StringComparer.Ordinal))
+        {
+            if (value.Kind == MetadataKind.Unsupported || value.Text is null || value.Text.Length > MetadataValueMaxLength)
             {
                 fail($"metadata.{key}", "metadata_value_invalid",
                     $"A string, number or boolean of at most {MetadataValueMaxLength} characters.");

@@ -55,16 +55,9 @@ public static class PaymentDecider
             return Decision.NoOp($"refund {refundId} is already requested");
         }
 
-        if (reference is { Length: > KnetRules.ReferenceMaxLength })
+        if (KnetRules.ValidateRefund(amount, reference) is [var invalid, ..])
         {
-            return Decision.Refused(RefundReferenceInvalid,
-                $"A refund reference is at most {KnetRules.ReferenceMaxLength} characters.");
-        }
-
-        if (amount is { } given && !Kwd.IsValidAmount(given))
-        {
-            return Decision.Refused(RefundAmountInvalid,
-                "A refund amount is in fils, greater than zero, at most nine digits, with a last digit of 0.");
+            return Decision.Refused(invalid.Code, invalid.Message);
         }
 
         var value = amount ?? payment.RefundableAmount;

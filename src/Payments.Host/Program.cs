@@ -1,5 +1,6 @@
 using JasperFx;
 using Payments.Host.Checkout;
+using Payments.Host.Edge;
 using Payments.Host.EventStore;
 using Payments.Host.Health;
 using Payments.Host.Payments;
@@ -10,7 +11,7 @@ using Wolverine.Http;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPaymentsEventStore();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddProblemDetails();
+builder.AddHttpErrors();
 builder.Services.AddWolverineHttp();
 builder.Services.AddPaymentsHealthChecks();
 builder.Services.AddApiSurface(builder.Configuration, builder.Environment);
@@ -19,6 +20,7 @@ builder.Services.Configure<PaymentTimings>(builder.Configuration.GetSection(Paym
 builder.Services.Configure<IdempotencyOptions>(builder.Configuration.GetSection(IdempotencyOptions.Section));
 
 var app = builder.Build();
+app.UseHttpErrors();
 app.MapOpenApi();
 app.MapScalarApiReference();
 app.MapPaymentsHealth();

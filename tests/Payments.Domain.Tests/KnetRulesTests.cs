@@ -182,6 +182,64 @@ public class KnetRulesTests
     }
 
     [Fact]
+    public void metadata_keys_are_1_to_40_characters_as_checkout_allows()
+    {
+        static Dictionary<string, MetadataValue> Key(string key) => new() { [key] = MetadataValue.Of("v") };
+
+        Codes(ValidRequest with { Metadata = Key(new string('k', 40)) }).ShouldBeEmpty();
+        Codes(ValidRequest with { Metadata = Key(new string('k', 41)) }).ShouldBe(["metadata_key_invalid"]);
+        Codes(ValidRequest with { Metadata = Key("") }).ShouldBe(["metadata_key_invalid"]);
+        Codes(ValidRequest with { Metadata = Key("   ") }).ShouldBe(["metadata_key_invalid"]);
+    }
+
+    [Fact]
+    public void a_100000_character_metadata_key_is_one_error_that_does_not_echo_the_key()
+    {
+        var huge = new string('k', 100_000);
+
+        var errors = KnetRules.Validate(ValidRequest with
+        {
+            Metadata = new Dictionary<string, MetadataValue> { [huge] = MetadataValue.Of(new string('v', 300)), [huge + "2"] = MetadataValue.Of("v") },
+        });
+
+        errors.Select(e => (e.Field, e.Code)).ShouldBe([("metadata", "metadata_key_invalid")]);
+    }
+
+    [Fact]
+    public void metadata_values_are_primitives_of_at_most_255_characters()
+    {
+        static string[] Value(MetadataValue value) => Codes(ValidRequest with { Metadata = new Dictionary<string, MetadataValue> { ["k"] = value } });
+
+        Value(MetadataValue.Of(new string('v', 255))).ShouldBeEmpty();
+        Value(MetadataValue.OfNumber("-12.5e3")).ShouldBeEmpty();
+        Value(MetadataValue.Of(false)).ShouldBeEmpty();
+        Value(MetadataValue.Of(new string('v', 256))).ShouldBe(["metadata_value_invalid"]);
+        Value(MetadataValue.Unsupported("array")).ShouldBe(["metadata_value_invalid"]);
+        Value(MetadataValue.Unsupported("null")).ShouldBe(["metadata_value_invalid"]);
+    }
+
+    [Fact]
+    public void a_metadata_error_names_the_key_and_every_broken_field_is_reported()
+    {
+        var metadata = Enumerable.Range(1, 21).ToDictionary(i => $"k{i:D2}", _ => MetadataValue.Of("v"));
+        metadata["k05"] = MetadataValue.Unsupported("object");
+
+        KnetRules.Validate(ValidRequest with { Metadata = metadata }).Select(e => (e.Field, e.Code))
+            .ShouldBe([("metadata", "metadata_invalid"), ("metadata.k05", "metadata_value_invalid")]);
+    }
+
+    [Fact]
+    public void a_refund_request_is_a_kwd_amount_or_none_and_a_reference_of_at_most_50_characters()
+    {
+        static string[] Refund(long? amount, string? reference) => [.. KnetRules.ValidateRefund(amount, reference).Select(e => $"{e.Field}:{e.Code}")];
+
+        Refund(null, null).ShouldBeEmpty();
+        Refund(500, new string('r', 50)).ShouldBeEmpty();
+        Refund(105, null).ShouldBe(["amount:refund_amount_invalid"]);
+        Refund(0, new string('r', 51)).ShouldBe(["amount:refund_amount_invalid", "reference:refund_reference_invalid"]);
+    }
+
+    [Fact]
     public void a_customer_email_must_look_like_one()
     {
         Codes(ValidRequest with { CustomerEmail = "buyer@example.com" }).ShouldBeEmpty();

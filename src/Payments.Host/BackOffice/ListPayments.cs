@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Marten;
 using Payments.Domain;
+using Payments.Host.Edge;
 using Payments.Host.Payments;
 using Wolverine.Http;
 
@@ -67,6 +68,12 @@ public static class ListPayments
         {
             if (query[name].ToString() is { Length: > 0 } text)
             {
+                // The only filters that reach SQL as text: PostgreSQL cannot take U+0000 (docs/architecture.md, "Hostile input").
+                if (EdgeText.Check(name, text) is { } error)
+                {
+                    return Problems.Of(StatusCodes.Status400BadRequest, "list_query_invalid", $"{name} is not valid", error.Message, errors: [error]);
+                }
+
                 if (text.Length > 255)
                 {
                     return Invalid(name, "At most 255 characters.")!;

@@ -17,7 +17,7 @@ public static class PaymentEvents
     public static async Task<IResult> Get(string id, IQuerySession session, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (!Guid.TryParse(id, out var paymentId))
+        if (!PaymentIds.TryParse(id, out var paymentId))
         {
             return Problems.NotFound(id);
         }
@@ -46,7 +46,7 @@ public static class PaymentStateAt
     public static async Task<IResult> Get(string id, string? at, string? version, IQuerySession session, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (!Guid.TryParse(id, out var paymentId))
+        if (!PaymentIds.TryParse(id, out var paymentId))
         {
             return Problems.NotFound(id);
         }

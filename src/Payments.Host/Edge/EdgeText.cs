@@ -43,4 +43,15 @@ public static class EdgeText
             : new FieldError(field, code, code == ControlCharacter
                 ? "Control characters (U+0000–U+001F) are not accepted."
                 : "Unpaired UTF-16 surrogates are not accepted.");
+
+    /// <summary>
+    /// Every field error of a request: those found first (the edge rule, a missing field), then the rule errors of the
+    /// other fields (a field with a NUL in it has nothing more useful to say).
+    /// </summary>
+    public static IReadOnlyList<FieldError> Errors(IEnumerable<FieldError?> first, IEnumerable<FieldError> rules)
+    {
+        var errors = first.OfType<FieldError>().Distinct().ToList();
+        errors.AddRange(rules.Where(rule => errors.TrueForAll(e => e.Field != rule.Field)));
+        return errors;
+    }
 }

@@ -10,7 +10,7 @@ public static class GetPaymentEndpoint
     public static async Task<IResult> Get(string id, IQuerySession session, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (!Guid.TryParse(id, out var paymentId))
+        if (!PaymentIds.TryParse(id, out var paymentId))
         {
             return Problems.NotFound(id);
         }

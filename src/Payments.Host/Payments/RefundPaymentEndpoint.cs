@@ -1,7 +1,7 @@
-using System.Text.Json;
 using Marten;
 using Payments.Domain;
 using Payments.Host.Checkout;
+using Payments.Host.Edge;
 using Wolverine;
 using Wolverine.Http;
 
@@ -12,7 +12,7 @@ public sealed record RefundAnswer(Guid RefundId, string Status, long Amount);
 /// <summary>
 /// <c>POST /payments/{id}/refunds</c> <c>{amount?, reference?}</c>: the refund's amount is reserved with
 /// <c>RefundRequested</c> on the payment's stream (docs/architecture.md, "Refund budget") before
-/// Checkout.com is asked, with the refund id as its idempotency key; 202 with the refund's state. No amount = the
+/// Checkout.com is asked, with the refund id as its idempotency key; 202 with the refund's state. <c>{}</c> = the
 /// whole refundable balance. 404 unknown payment, 409 <c>payment_not_refundable</c>, 422 <c>refund_amount_invalid</c>.
 /// </summary>
 public static class RefundPaymentEndpoint
@@ -23,19 +23,15 @@ public static class RefundPaymentEndpoint
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(bus);
-        if (!Guid.TryParse(id, out var paymentId))
+        if (!PaymentIds.TryParse(id, out var paymentId))
         {
             return Problems.NotFound(id);
         }
 
-        if (await ReadAsync(request, cancellation) is not { } body)
+        var (body, problem) = await StrictJson.ReadAsync<RefundRequest>(request, cancellation);
+        if (body is null)
         {
-            return Problems.Malformed("Send a JSON object: {\"amount\": fils, \"reference\": \"…\"}, both optional.");
-        }
-
-        if (body.Error is { } error)
-        {
-            return error;
+            return problem!;
         }
 
         await using (var query = store.QuerySession())
@@ -75,62 +71,5 @@ public static class RefundPaymentEndpoint
                 return new IdempotentAnswer(StatusCodes.Status202Accepted, new RefundAnswer(refundId, now.Status.ToString(), now.Amount),
                     $"/payments/{paymentId}");
             }, cancellation);
-    }
-
-    private sealed record RefundBody(long? Amount, string? Reference, IResult? Error);
-
-    private static async Task<RefundBody?> ReadAsync(HttpRequest request, CancellationToken cancellation)
-    {
-        using var reader = new StreamReader(request.Body);
-        var text = await reader.ReadToEndAsync(cancellation);
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return new RefundBody(null, null, null);
-        }
-
-        try
-        {
-            using var json = JsonDocument.Parse(text);
-            var root = json.RootElement;
-            if (root.ValueKind == JsonValueKind.Null)
-            {
-                return new RefundBody(null, null, null);
-            }
-
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return null;
-            }
-
-            long? amount = null;
-            if (root.TryGetProperty("amount", out var a) && a.ValueKind != JsonValueKind.Null)
-            {
-                if (a.ValueKind != JsonValueKind.Number || !a.TryGetInt64(out var value))
-                {
-                    return new RefundBody(null, null, Problems.Of(StatusCodes.Status422UnprocessableEntity,
-                        PaymentDecider.RefundAmountInvalid, "The refund amount is not valid", "Amount must be a whole number of fils."));
-                }
-
-                amount = value;
-            }
-
-            string? reference = null;
-            if (root.TryGetProperty("reference", out var r) && r.ValueKind != JsonValueKind.Null)
-            {
-                if (r.ValueKind != JsonValueKind.String)
-                {
-                    return new RefundBody(null, null, Problems.Of(StatusCodes.Status422UnprocessableEntity,
-                        PaymentDecider.RefundReferenceInvalid, "The refund reference is not valid", "Reference must be a string."));
-                }
-
-                reference = r.GetString();
-            }
-
-            return new RefundBody(amount, reference, null);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 }

@@ -1,7 +1,7 @@
-using System.Text.Json;
 using Marten;
 using Payments.Domain;
 using Payments.Host.Checkout;
+using Payments.Host.Edge;
 using Wolverine;
 using Wolverine.Http;
 
@@ -28,18 +28,13 @@ public static class RequestPaymentEndpoint
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(bus);
-        if (await ReadJsonAsync(request, cancellation) is not { ValueKind: JsonValueKind.Object } body)
+        var (body, problem) = await StrictJson.ReadAsync<CreatePaymentRequest>(request, cancellation);
+        if (body is null)
         {
-            return Problems.Malformed("Send a JSON object.");
+            return problem!;
         }
 
-        var (payment, errors) = PaymentBody.Read(body);
-        errors.AddRange(KnetRules.Validate(payment).Where(rule => errors.TrueForAll(e => e.Field != rule.Field)));
-        if (errors.Count > 0)
-        {
-            return Problems.Of(StatusCodes.Status422UnprocessableEntity, PaymentDecider.RequestInvalid,
-                "The payment request breaks KNET's rules", errors: errors);
-        }
+        var payment = body.ToKnetRequest();
 
         var cause = Causes.Request(request.HttpContext, "POST /payments");
         return await MerchantIdempotency.RunAsync(request.HttpContext, IdempotencyScope, MerchantIdempotency.Hash(payment),
@@ -79,17 +74,4 @@ public static class RequestPaymentEndpoint
 
     private static CreatedPayment Created(Payment p) =>
         new(p.Id, p.Status.ToString(), p.RedirectUrl, p.CheckoutPaymentId, p.Amount, p.Currency, p.Reference, p.Version);
-
-    private static async Task<JsonElement?> ReadJsonAsync(HttpRequest request, CancellationToken cancellation)
-    {
-        try
-        {
-            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellation);
-            return document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }

@@ -6,51 +6,6 @@ using Payments.Host.Webhooks;
 
 namespace Payments.Host.Security;
 
-/// <summary>The body of <c>POST /payments</c>, for the OpenAPI document (the endpoint reads it field by field).</summary>
-public sealed class CreatePaymentRequest
-{
-    /// <summary>Fils: &gt; 0, at most nine digits, last digit 0 (1500 = 1.500 KWD).</summary>
-    public required long Amount { get; init; }
-
-    /// <summary>KWD.</summary>
-    public required string Currency { get; init; }
-
-    /// <summary>ar or en.</summary>
-    public required string Language { get; init; }
-
-    public string? Reference { get; init; }
-    public string? UserDefinedField1 { get; init; }
-    public string? UserDefinedField2 { get; init; }
-    public string? UserDefinedField3 { get; init; }
-    public string? UserDefinedField4 { get; init; }
-    public string? UserDefinedField5 { get; init; }
-
-    /// <summary>The merchant's 8-digit KFast customer token (not a card number).</summary>
-    public string? CardToken { get; init; }
-
-    public string? Ptlf { get; init; }
-    public string? Description { get; init; }
-    public string? SuccessUrl { get; init; }
-    public string? FailureUrl { get; init; }
-    public CustomerRequest? Customer { get; init; }
-
-    /// <summary>At most 20 string, number or boolean values of at most 255 characters.</summary>
-    public Dictionary<string, JsonNode>? Metadata { get; init; }
-}
-
-public sealed class CustomerRequest
-{
-    public string? Email { get; init; }
-    public string? Name { get; init; }
-}
-
-/// <summary>The body of <c>POST /payments/{id}/refunds</c>: both optional; no amount = the whole refundable balance.</summary>
-public sealed class RefundRequest
-{
-    public long? Amount { get; init; }
-    public string? Reference { get; init; }
-}
-
 /// <summary>What each route takes and answers, for <c>/openapi/v1.json</c>; errors are ProblemDetails with a <c>code</c>.</summary>
 public static class ApiDocs
 {
@@ -61,13 +16,13 @@ public static class ApiDocs
     public static readonly IReadOnlyDictionary<(string Method, string Route), Shape> Routes = new Dictionary<(string, string), Shape>
     {
         [("POST", "/payments")] = new(typeof(CreatePaymentRequest),
-            [(201, typeof(CreatedPayment)), (202, typeof(CreatedPayment)), (400, Problem), (401, Problem), (403, Problem), (409, Problem), (422, Problem), (429, Problem)]),
+            [(201, typeof(CreatedPayment)), (202, typeof(CreatedPayment)), (400, Problem), (401, Problem), (403, Problem), (409, Problem), (413, Problem), (415, Problem), (422, Problem), (429, Problem)]),
         [("GET", "/payments")] = new(null, [(200, typeof(PaymentPage)), (400, Problem), (401, Problem), (403, Problem)]),
         [("GET", "/payments/{id}")] = new(null, [(200, typeof(PaymentView)), (401, Problem), (403, Problem), (404, Problem)]),
         [("GET", "/payments/{id}/events")] = new(null, [(200, typeof(List<AuditEntry>)), (401, Problem), (403, Problem), (404, Problem)]),
         [("GET", "/payments/{id}/state")] = new(null, [(200, typeof(PaymentView)), (400, Problem), (401, Problem), (403, Problem), (404, Problem)]),
         [("POST", "/payments/{id}/refunds")] = new(typeof(RefundRequest),
-            [(202, typeof(RefundAnswer)), (400, Problem), (401, Problem), (403, Problem), (404, Problem), (409, Problem), (422, Problem), (429, Problem)]),
+            [(202, typeof(RefundAnswer)), (400, Problem), (401, Problem), (403, Problem), (404, Problem), (409, Problem), (413, Problem), (415, Problem), (422, Problem), (429, Problem)]),
         [("GET", "/reports/daily")] = new(null, [(200, typeof(List<DailyTotals>)), (400, Problem), (401, Problem), (403, Problem)]),
         [("GET", "/operations/attention")] = new(null, [(200, typeof(Attention)), (401, Problem), (403, Problem)]),
         [("GET", "/webhooks/parked")] = new(null, [(200, typeof(List<ParkedWebhook>)), (401, Problem), (403, Problem)]),

@@ -53,7 +53,8 @@ public static class ApiSurface
 
         services.AddOpenApi(options => options.AddOperationTransformer(async (operation, context, cancellation) =>
         {
-            // Our endpoints read bodies field by field (for precise errors), so the body's schema comes from ApiDocs.
+            // Our endpoints bind their bodies with StrictJson, not by a parameter Wolverine could see: the schema is the
+            // bound type, named in ApiDocs.
             var route = "/" + context.Description.RelativePath;
             if (ApiDocs.Routes.TryGetValue((context.Description.HttpMethod ?? "", route), out var shape) && shape.Request is { } type)
             {
