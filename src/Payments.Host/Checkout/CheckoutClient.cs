@@ -112,10 +112,9 @@ public sealed class CheckoutClient(HttpClient http, IOptions<CheckoutOptions> op
             using var response = await http.SendAsync(request, cancellation);
             if (response.IsSuccessStatusCode)
             {
-                var value = await response.Content.ReadFromJsonAsync<T>(CheckoutWire.Json, cancellation);
-                return value is null
-                    ? new CheckoutAnswer<T>.Unavailable($"{(int)response.StatusCode} with an empty body")
-                    : new CheckoutAnswer<T>.Ok(value);
+                return await ReadAnswerAsync<T>(response, cancellation) is { } value
+                    ? new CheckoutAnswer<T>.Ok(value)
+                    : new CheckoutAnswer<T>.Unavailable($"{(int)response.StatusCode} with a body that is not the expected JSON");
             }
 
             if ((int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)
@@ -125,7 +124,7 @@ public sealed class CheckoutClient(HttpClient http, IOptions<CheckoutOptions> op
 
             var error = await ReadErrorAsync(response, cancellation);
             return new CheckoutAnswer<T>.Refused((int)response.StatusCode, error?.ErrorType, error?.ErrorCodes ?? [],
-                error?.RequestId ?? response.Headers.GetValues("Cko-Request-Id").FirstOrDefault());
+                error?.RequestId ?? RequestId(response));
         }
         catch (HttpRequestException e)
         {
@@ -142,6 +141,29 @@ public sealed class CheckoutClient(HttpClient http, IOptions<CheckoutOptions> op
         catch (Polly.CircuitBreaker.BrokenCircuitException)
         {
             return new CheckoutAnswer<T>.Unavailable("Checkout.com keeps failing: calls are paused (circuit open)");
+        }
+    }
+
+    /// <summary>
+    /// Checkout.com documents <c>Cko-Request-Id</c> on its answers, but a refusal from something in front of it (or a
+    /// bare 404) may come without one: no header means no request id to keep, never a failed call.
+    /// </summary>
+    private static string? RequestId(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Cko-Request-Id", out var values) ? values.FirstOrDefault() : null;
+
+    /// <summary>
+    /// A 2xx whose body cannot be read says nothing about the outcome: the caller treats it as no answer and asks
+    /// again with the same idempotency key, instead of failing after the intent was recorded.
+    /// </summary>
+    private static async Task<T?> ReadAnswerAsync<T>(HttpResponseMessage response, CancellationToken cancellation)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(CheckoutWire.Json, cancellation);
+        }
+        catch (JsonException)
+        {
+            return default;
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using JasperFx;
 using Marten;
 using Microsoft.Extensions.Options;
@@ -12,10 +11,11 @@ using Wolverine.Marten;
 namespace Payments.Host.Webhooks;
 
 /// <summary>
-/// <c>POST /webhooks/checkout</c> (design decision 2): the raw body is read once (≤ 64 KiB, else 413), its
-/// <c>Cko-Signature</c> and the configured <c>Authorization</c> are checked in constant time (401), it must name an
-/// event id, a type and a payment (400); then it is stored, deduplicated by event id, together with the message that
-/// will process it, in one transaction — and only then answered 200. A crash after the 200 loses nothing.
+/// <c>POST /webhooks/checkout</c> (docs/architecture.md, Webhooks): the raw body is read once (≤ 64 KiB, else 413), its
+/// <c>Cko-Signature</c> and the configured <c>Authorization</c> are checked in constant time (401), it must be a strict
+/// envelope (<see cref="WebhookEnvelope"/>, else 400 <c>webhook_malformed</c>); then it is stored, deduplicated by
+/// event id, together with the message that will process it, in one transaction — and only then answered 200. A crash
+/// after the 200 loses nothing.
 /// </summary>
 public static partial class ReceiveCheckoutWebhook
 {
@@ -46,10 +46,12 @@ public static partial class ReceiveCheckoutWebhook
                 "The webhook's signature or authorization is not valid");
         }
 
-        if (Envelope(body) is not { } envelope)
+        var (envelope, problem, error) = WebhookEnvelope.Read(body);
+        if (envelope is null)
         {
+            Malformed(logger, problem);
             return Problems.Of(StatusCodes.Status400BadRequest, "webhook_malformed",
-                "A webhook needs JSON with id, type and data.id");
+                "A webhook is a UTF-8 JSON object with id, type and data.id", problem, error is null ? null : [error]);
         }
 
         var webhook = new CheckoutWebhook
@@ -114,29 +116,6 @@ public static partial class ReceiveCheckoutWebhook
                    Encoding.UTF8.GetBytes(request.Headers.Authorization.ToString()));
     }
 
-    private sealed record WebhookEnvelope(string Id, string Type, string PaymentId);
-
-    private static WebhookEnvelope? Envelope(byte[] body)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            var root = json.RootElement;
-            return root.ValueKind == JsonValueKind.Object
-                   && root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 and <= 100 } eventId
-                   && root.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() is { Length: > 0 and <= 100 } typeName
-                   && root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
-                   && data.TryGetProperty("id", out var paymentId) && paymentId.ValueKind == JsonValueKind.String
-                   && paymentId.GetString() is { Length: > 0 and <= 100 } checkoutId
-                ? new WebhookEnvelope(eventId, typeName, checkoutId)
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
     private static async Task<byte[]> ReadAtMostAsync(Stream stream, int limit, CancellationToken cancellation)
     {
         using var buffer = new MemoryStream();
@@ -155,6 +134,9 @@ public static partial class ReceiveCheckoutWebhook
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {EventId} {Type} delivered again: already stored")]
     private static partial void Duplicate(ILogger logger, string eventId, string type);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook refused as malformed: {Problem}")]
+    private static partial void Malformed(ILogger logger, string? problem);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook refused: signature or authorization does not match")]
     private static partial void Rejected(ILogger logger);

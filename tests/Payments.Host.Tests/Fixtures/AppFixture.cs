@@ -11,7 +11,11 @@ namespace Payments.Host.Tests.Fixtures;
 /// <summary>The real host (Program.cs) on the real database, started once for the host test collection.</summary>
 public sealed class AppFixture(PostgresDatabase database) : IAsyncLifetime
 {
+    /// <summary>The key the host checks <c>Cko-Signature</c> with; tests sign webhooks with it.</summary>
+    public const string WebhookSignatureKey = "whsec_host_tests_signature_key";
+
     public IAlbaHost Host { get; private set; } = null!;
+    public FakeCheckout Checkout { get; } = new();
     public ManualClock Clock { get; } = new();
     public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
 
@@ -19,6 +23,9 @@ public sealed class AppFixture(PostgresDatabase database) : IAsyncLifetime
     {
         // Program.cs reads the connection string while building, before any test override could apply.
         Environment.SetEnvironmentVariable("ConnectionStrings__Payments", database.ConnectionString);
+        await Checkout.StartAsync();
+        Environment.SetEnvironmentVariable("Checkout__BaseUrl", Checkout.Url);
+        Environment.SetEnvironmentVariable("Checkout__WebhookSignatureKey", WebhookSignatureKey);
         Host = await AlbaHost.For<Program>(x =>
         {
             x.ConfigureServices(services =>
@@ -35,11 +42,17 @@ public sealed class AppFixture(PostgresDatabase database) : IAsyncLifetime
                 .AddFilter("Payments", LogLevel.Critical)
                 .AddFilter("Microsoft", LogLevel.Warning)
                 .AddFilter("Marten", LogLevel.Critical)
+                .AddFilter("System.Net.Http", LogLevel.Warning)
+                .AddFilter("Polly", LogLevel.Critical)
                 .AddFilter("Wolverine", LogLevel.Critical));
         });
     }
 
-    public async ValueTask DisposeAsync() => await Host.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        await Checkout.DisposeAsync();
+    }
 }
 
 [CollectionDefinition(Name)]
@@ -57,6 +70,7 @@ public abstract class HostTest(AppFixture app) : IAsyncLifetime
     public virtual async ValueTask InitializeAsync()
     {
         App.Clock.Reset();
+        App.Checkout.Reset();
         await App.Host.ResetAllMartenDataAsync();
     }
 
