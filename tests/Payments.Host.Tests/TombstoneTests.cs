@@ -46,7 +46,14 @@ public class when_an_append_transaction_fails(AppFixture app) : HostTest(app)
         var payments = await session.Query<Payment>().OrderBy(p => p.Id).ToListAsync(TestContext.Current.CancellationToken);
         var days = await session.Query<DailyTotals>().OrderBy(d => d.Id).ToListAsync(TestContext.Current.CancellationToken);
         var attention = await session.Query<AttentionItem>().OrderBy(a => a.Id).ToListAsync(TestContext.Current.CancellationToken);
-        return Given.Json(new { payments, days, attention });
+
+        // The snapshot's duplicated columns, which GET /payments filters on, and its revision.
+        var columns = await session.AdvancedSql.QueryAsync<string>(
+            """
+            select concat_ws('|', id, status, requested_at, reference, amount, checkout_payment_id, request_customer_email, mt_version)
+            from payments.mt_doc_payment order by id
+            """, TestContext.Current.CancellationToken);
+        return Given.Json(new { payments, columns, days, attention });
     }
 
     private async Task<IReadOnlyList<string>> EventTypes()
@@ -101,6 +108,7 @@ public class when_an_append_transaction_fails(AppFixture app) : HostTest(app)
         await daemon.RebuildProjectionAsync<AttentionProjection>(TestContext.Current.CancellationToken);
         (await Documents()).ShouldBe(before);
         before.ShouldContain("\"requestedCount\":2");
+        before.ShouldContain("|Captured|");
 
         (await PaymentAudit.RunAsync(App.Store, Day, TimeSpan.FromDays(1), TestContext.Current.CancellationToken)).ShouldBeEmpty();
     }
