@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Payments.Domain;
 
@@ -82,9 +83,16 @@ public sealed record Payment
         };
     }
 
-    /// <summary>The fold: null before the first event. Unknown events advance the version and change nothing else.</summary>
-    public static Payment Evolve(Payment? state, object @event)
+    /// <summary>
+    /// The fold: null before the first event. An event that is not an <see cref="IPaymentEvent"/> is not the payment's
+    /// (a store's own bookkeeping, or a type this version does not know): it changes nothing, so before
+    /// <see cref="PaymentRequested"/> there is still no payment, and after it only the version moves (the event holds a
+    /// place in the stream). A payment event before <see cref="PaymentRequested"/> is a broken stream and throws.
+    /// </summary>
+    [return: NotNullIfNotNull(nameof(state))]
+    public static Payment? Evolve(Payment? state, object @event)
     {
+        ArgumentNullException.ThrowIfNull(@event);
         if (@event is PaymentRequested requested)
         {
             return state is null ? Begin(requested) : state with { Version = state.Version + 1 };
@@ -92,8 +100,10 @@ public sealed record Payment
 
         if (state is null)
         {
-            throw new InvalidOperationException(
-                $"A payment stream must start with {nameof(PaymentRequested)}, not {@event.GetType().Name}.");
+            return @event is IPaymentEvent
+                ? throw new InvalidOperationException(
+                    $"A payment stream must start with {nameof(PaymentRequested)}, not {@event.GetType().Name}.")
+                : null;
         }
 
         var next = state.Then(@event) with { Version = state.Version + 1 };

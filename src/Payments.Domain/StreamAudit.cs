@@ -23,7 +23,8 @@ public sealed record AuditFinding(Guid PaymentId, long? Version, FindingKind Kin
 /// <summary>
 /// Replays a payment's stream through the machines, event by event, and reports what an auditor must see. Every
 /// event must be one the machine permits as a transition from the state before it; a no-op or a contradiction
-/// that was nevertheless written is illegal (review flags are always allowed: they apply nothing).
+/// that was nevertheless written is illegal (review flags are always allowed: they apply nothing). Events that are not
+/// payment events are passed over, as the fold passes over them.
 /// </summary>
 public static class StreamAudit
 {
@@ -34,6 +35,13 @@ public static class StreamAudit
         Payment? state = null;
         foreach (var e in stream)
         {
+            if (e.Data is not IPaymentEvent)
+            {
+                // Not the payment's (see Payment.Evolve): no transition to judge and no cause of ours to expect.
+                state = Payment.Evolve(state, e.Data);
+                continue;
+            }
+
             if (string.IsNullOrEmpty(e.Cause))
             {
                 findings.Add(new AuditFinding(paymentId, e.Version, FindingKind.MissingCause, $"{e.Data.GetType().Name} has no cause"));
@@ -51,7 +59,7 @@ public static class StreamAudit
             }
 
             state = Payment.Evolve(state, e.Data);
-            if (state.RefundedAmount + state.InFlightRefundAmount > state.CapturedAmount)
+            if (state is not null && state.RefundedAmount + state.InFlightRefundAmount > state.CapturedAmount)
             {
                 findings.Add(new AuditFinding(paymentId, e.Version, FindingKind.BalanceBreach,
                     $"refunded {Kwd.Format(state.RefundedAmount)} + in flight {Kwd.Format(state.InFlightRefundAmount)} > captured {Kwd.Format(state.CapturedAmount)}"));

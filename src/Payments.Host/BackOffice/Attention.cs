@@ -40,13 +40,18 @@ public sealed class AttentionItem
     };
 }
 
-/// <summary>Async: the domain fold again, reduced to what the attention query filters on.</summary>
+/// <summary>
+/// Async: the domain fold again, reduced to what the attention query filters on. Payment streams only: Marten's
+/// Tombstone stream is none of ours (docs/architecture.md, Projections).
+/// </summary>
 public partial class AttentionProjection : SingleStreamProjection<AttentionItem, Guid>
 {
-    public override AttentionItem Evolve(AttentionItem? snapshot, Guid id, IEvent e)
+    public AttentionProjection() => FilterIncomingEventsOnStreamType(typeof(Payment));
+
+    public override AttentionItem? Evolve(AttentionItem? snapshot, Guid id, IEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        return AttentionItem.Of(Payment.Evolve(snapshot?.State, e.Data));
+        return Payment.Evolve(snapshot?.State, e.Data) is { } payment ? AttentionItem.Of(payment) : snapshot;
     }
 }
 

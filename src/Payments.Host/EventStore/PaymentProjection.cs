@@ -10,7 +10,13 @@ namespace Payments.Host.EventStore;
 /// </summary>
 public partial class PaymentProjection : SingleStreamProjection<Payment, Guid>
 {
-    public override Payment Evolve(Payment? snapshot, Guid id, IEvent e)
+    /// <summary>
+    /// A rebuild reads every stream, and Marten keeps one of its own: the Tombstone events it writes when an append
+    /// transaction fails sit on a stream with no type. Only payment streams are read (docs/architecture.md, Projections).
+    /// </summary>
+    public PaymentProjection() => FilterIncomingEventsOnStreamType(typeof(Payment));
+
+    public override Payment? Evolve(Payment? snapshot, Guid id, IEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
         return Payment.Evolve(snapshot, e.Data);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using JasperFx.Events;
 using Marten;
 using Payments.Domain;
 using Payments.Host.Payments;
@@ -12,9 +13,13 @@ public static class PaymentAudit
         IDocumentStore store, DateTimeOffset now, TimeSpan deadline, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(store);
+        // Payment streams only: mt_streams also holds Marten's own Tombstone stream, which has no type
+        // (docs/architecture.md, Projections). The store's options are its event registry, which knows the alias.
+        var paymentStreams = ((IEventRegistry)store.Options.Events).AggregateAliasFor(typeof(Payment));
         await using var session = store.QuerySession();
         var ids = await session.AdvancedSql.QueryAsync<Guid>(
-            $"select id from {store.Options.Events.DatabaseSchemaName}.mt_streams order by id", cancellation);
+            $"select id from {store.Options.Events.DatabaseSchemaName}.mt_streams where type = ? order by id", cancellation,
+            paymentStreams);
         var findings = new List<AuditFinding>();
         foreach (var id in ids)
         {
