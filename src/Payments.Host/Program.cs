@@ -1,6 +1,7 @@
 using JasperFx;
 using Payments.Host.Checkout;
 using Payments.Host.EventStore;
+using Payments.Host.FollowUps;
 using Payments.Host.Health;
 using Payments.Host.Payments;
 using Payments.Host.Security;
@@ -16,6 +17,7 @@ builder.Services.AddPaymentsHealthChecks();
 builder.Services.AddApiSurface(builder.Configuration, builder.Environment);
 builder.Services.AddCheckout(builder.Configuration);
 builder.Services.Configure<PaymentTimings>(builder.Configuration.GetSection(PaymentTimings.Section));
+builder.Services.AddSweeper(builder.Configuration);
 
 var app = builder.Build();
 app.MapOpenApi();
