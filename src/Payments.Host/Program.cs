@@ -2,6 +2,7 @@ using JasperFx;
 using Payments.Host.Checkout;
 using Payments.Host.Edge;
 using Payments.Host.EventStore;
+using Payments.Host.FollowUps;
 using Payments.Host.Health;
 using Payments.Host.Payments;
 using Payments.Host.Security;
@@ -18,6 +19,7 @@ builder.Services.AddApiSurface(builder.Configuration, builder.Environment);
 builder.Services.AddCheckout(builder.Configuration);
 builder.Services.Configure<PaymentTimings>(builder.Configuration.GetSection(PaymentTimings.Section));
 builder.Services.Configure<IdempotencyOptions>(builder.Configuration.GetSection(IdempotencyOptions.Section));
+builder.Services.AddSweeper(builder.Configuration);
 
 var app = builder.Build();
 app.UseHttpErrors();

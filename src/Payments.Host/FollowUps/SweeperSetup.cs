@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Options;
+using Payments.Host.Checkout;
+using Payments.Host.EventStore;
+
+namespace Payments.Host.FollowUps;
+
+/// <summary>The section <c>Payments:Sweeper</c>. See docs/architecture.md, "Follow-up checks and the sweeper".</summary>
+public sealed class SweeperOptions
+{
+    public const string Section = "Payments:Sweeper";
+
+    /// <summary>Off: this node never sweeps (tests that seed undecided payments and want them left alone).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How often each node tries to sweep; only the one holding the lock does.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long an item must have been in its state before a missing check counts as lost. Its creator records the
+    /// state, then waits for Checkout.com (up to <c>Checkout:TotalTimeout</c>), then enrols the check: a sweep inside
+    /// that window would start a second chain of checks beside the first.
+    /// </summary>
+    public TimeSpan SettleTime { get; set; } = TimeSpan.FromMinutes(2);
+}
+
+public static class SweeperSetup
+{
+    public static IServiceCollection AddSweeper(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SweeperOptions>()
+            .Bind(configuration.GetSection(SweeperOptions.Section))
+            .Validate(o => o.Interval > TimeSpan.Zero, $"{SweeperOptions.Section}:Interval must be positive.")
+            .Validate<IOptions<CheckoutOptions>>((o, checkout) => o.SettleTime > checkout.Value.TotalTimeout,
+                $"{SweeperOptions.Section}:SettleTime must exceed {CheckoutOptions.Section}:TotalTimeout, or a sweep may duplicate a check still being enrolled.")
+            .ValidateOnStart();
+        services.AddSingleton<Sweeper>();
+        services.AddHostedService<SweeperService>();
+        return services;
+    }
+}
+
+/// <summary>
+/// Runs a sweep every <see cref="SweeperOptions.Interval"/> on every node; the advisory lock lets one of them through.
+/// Wolverine has no recurring durable job of its own (its scheduled messages fire once), and a self-rescheduling
+/// message could be lost exactly like the checks it guards.
+/// </summary>
+public sealed partial class SweeperService(
+    Sweeper sweeper, TimeProvider time, IOptionsMonitor<SweeperOptions> options, ILogger<SweeperService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.CurrentValue.Enabled)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(options.CurrentValue.Interval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await sweeper.SweepAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A failed sweep must not stop the next one; nothing was enrolled, the next round tries again.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Failed(logger, e, DatabaseFaults.IsTransient(e) ? "database unavailable" : "unexpected failure");
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Sweep failed ({Kind}); the next round tries again")]
+    private static partial void Failed(ILogger logger, Exception exception, string kind);
+}
