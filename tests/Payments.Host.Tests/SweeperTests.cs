@@ -54,21 +54,35 @@ public abstract class SweeperTest(AppFixture app) : HostTest(app)
     {
         var id = Guid.CreateVersion7();
         await App.Host.InvokeMessageAndWaitAsync(new RequestPayment(id, Given.Request()));
-        return id;
+        return await Forgotten(id);
+    }
+
+    /// <summary>
+    /// The seeds go through the real handlers, which write each check with its events; a test starts from the world
+    /// after those checks were lost, and schedules what it means to find.
+    /// </summary>
+    private async Task<Guid> Forgotten(Guid paymentId)
+    {
+        foreach (var check in await ChecksFor(paymentId))
+        {
+            await Lose(check);
+        }
+
+        return paymentId;
     }
 
     protected async Task<Guid> Pending()
     {
         var id = await Requested();
         await App.Host.InvokeMessageAndWaitAsync(new ApplyPaymentFact(id, new PaymentFact.Accepted(CheckoutId, Given.Redirect)));
-        return id;
+        return await Forgotten(id);
     }
 
     protected async Task<Guid> Captured()
     {
         var id = await Pending();
         await App.Host.InvokeMessageAndWaitAsync(new ApplyPaymentFact(id, new PaymentFact.Captured(CheckoutId, "act_capture", 1000, "10000")));
-        return id;
+        return await Forgotten(id);
     }
 
     protected async Task<(Guid Payment, Guid Refund)> RefundRequested()
@@ -76,14 +90,14 @@ public abstract class SweeperTest(AppFixture app) : HostTest(app)
         var id = await Captured();
         var refund = Guid.CreateVersion7();
         await App.Host.InvokeMessageAndWaitAsync(new ReserveRefund(id, refund, 400, null));
-        return (id, refund);
+        return (await Forgotten(id), refund);
     }
 
     protected async Task<(Guid Payment, Guid Refund)> RefundPending()
     {
         var (id, refund) = await RefundRequested();
         await App.Host.InvokeMessageAndWaitAsync(new ApplyRefundFact(id, new RefundFact.Accepted(refund, "act_refund")));
-        return (id, refund);
+        return (await Forgotten(id), refund);
     }
 
     /// <summary>Every stored follow-up check about this payment, handled rows included.</summary>
