@@ -74,7 +74,7 @@ public class when_checkout_facts_are_applied_through_the_host(AppFixture app) : 
         var snapshot = (await App.Store.Snapshot(_id)).ShouldNotBeNull();
         snapshot.Version.ShouldBe(4);
         snapshot.Status.ShouldBe(PaymentStatus.Captured);
-        (await App.Store.StoredRevision(_id)).ShouldBe(4, "Marten's revision column is the stream version (pitfall P1)");
+        (await App.Store.StoredRevision(_id)).ShouldBe(4, "Marten's revision column is the stream version (docs/architecture.md, \"Projections\")");
         Given.Json(snapshot).ShouldBe(Given.Json(stream.Aggregate((Payment?)null, (p, e) => Payment.Evolve(p, e.Data))));
     }
 

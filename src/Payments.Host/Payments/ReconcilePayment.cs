@@ -9,7 +9,7 @@ namespace Payments.Host.Payments;
 /// <summary>
 /// Reads Checkout.com's payment details and applies what they say: KNET's record after a decision, or — when the
 /// payment is still undecided past its deadline — the decision itself. Still pending: asked again with backoff, and
-/// flagged for an operator after the bound (design decision 6).
+/// flagged for an operator after the bound (docs/architecture.md, "Follow-up checks and the sweeper").
 /// </summary>
 public sealed record ReconcilePayment(Guid PaymentId, int Attempt);
 
