@@ -19,6 +19,8 @@ public sealed class AppFixture(PostgresDatabase database) : IAsyncLifetime
     {
         // Program.cs reads the connection string while building, before any test override could apply.
         Environment.SetEnvironmentVariable("ConnectionStrings__Payments", database.ConnectionString);
+        // One key sends hundreds of writes in a few seconds here (the hostile-input property); the limit is E2E's to test.
+        Environment.SetEnvironmentVariable("RateLimits__PermitsPerWindow", "100000");
         Host = await AlbaHost.For<Program>(x =>
         {
             x.ConfigureServices(services =>
