@@ -27,6 +27,8 @@ public sealed class AppFixture(PostgresDatabase database) : IAsyncLifetime
         await Checkout.StartAsync();
         Environment.SetEnvironmentVariable("Checkout__BaseUrl", Checkout.Url);
         Environment.SetEnvironmentVariable("Checkout__WebhookSignatureKey", WebhookSignatureKey);
+        // One key sends hundreds of writes in a few seconds here (the hostile-input property); the limit is E2E's to test.
+        Environment.SetEnvironmentVariable("RateLimits__PermitsPerWindow", "100000");
         Host = await AlbaHost.For<Program>(x =>
         {
             x.ConfigureServices(services =>
