@@ -17,6 +17,11 @@ public enum WebhookProcessing
 /// <summary>
 /// A webhook exactly as Checkout.com sent it, stored before it is acknowledged. Its id is Checkout.com's event id,
 /// so a redelivery finds it and changes nothing. Duplicates and late arrivals stay in this record.
+/// Three writers share it, at the same moments, so each patches only the fields it owns and never saves the whole
+/// document (docs/architecture.md, Webhooks): the receive endpoint inserts it and counts <see cref="Deliveries"/>;
+/// the processor writes <see cref="Processing"/>, <see cref="Outcome"/>, <see cref="ProcessedAt"/>,
+/// <see cref="PaymentId"/> and <see cref="LookupAttempts"/>; the replay endpoint puts a parked one back to Received
+/// and counts <see cref="Replays"/>.
 /// </summary>
 public sealed class CheckoutWebhook
 {

@@ -1,4 +1,5 @@
 using Marten;
+using Marten.Patching;
 using Payments.Host.Payments;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -42,10 +43,13 @@ public static class ReplayParkedWebhook
                 $"Webhook {id} is {webhook.Processing}.");
         }
 
-        webhook.Processing = WebhookProcessing.Received;
-        webhook.LookupAttempts = 0;
-        webhook.Replays++;
-        session.Store(webhook);
+        // Only the replay's own fields, and only over a record still parked: a replay racing another one (or the
+        // processing it started) must not put a processed webhook back to Received, nor overwrite the redelivery
+        // count (docs/architecture.md, Webhooks). The loser's message finds the record no longer Received: a no-op.
+        session.Patch<CheckoutWebhook>(w => w.Id == id && w.Processing == WebhookProcessing.Parked)
+            .Set(w => w.Processing, WebhookProcessing.Received)
+            .Set(w => w.LookupAttempts, 0)
+            .Increment(w => w.Replays);
         await outbox.SendAsync(new ProcessCheckoutWebhook(webhook.Id));
         await session.SaveChangesAsync(cancellation);
         return Results.Accepted($"/webhooks/parked/{id}", new { replayed = webhook.Id });

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using JasperFx;
 using Marten;
+using Marten.Patching;
 using Microsoft.Extensions.Options;
 using Payments.Host.Checkout;
 using Payments.Host.Payments;
@@ -77,16 +78,15 @@ public static partial class ReceiveCheckoutWebhook
         return Results.Ok(new { received = webhook.Id });
     }
 
+    /// <summary>
+    /// One increment in the database, touching nothing else: loading the record and saving it back raced the
+    /// processor, putting a processed webhook back to Received and losing counts (docs/architecture.md, Webhooks).
+    /// </summary>
     private static async Task CountRedeliveryAsync(IDocumentStore store, string eventId, CancellationToken cancellation)
     {
         await using var session = store.LightweightSession();
-        var stored = await session.LoadAsync<CheckoutWebhook>(eventId, cancellation);
-        if (stored is not null)
-        {
-            stored.Deliveries++;
-            session.Update(stored);
-            await session.SaveChangesAsync(cancellation);
-        }
+        session.Patch<CheckoutWebhook>(eventId).Increment(w => w.Deliveries);
+        await session.SaveChangesAsync(cancellation);
     }
 
     private static IResult TooLarge() => Problems.Of(StatusCodes.Status413PayloadTooLarge, "webhook_too_large",

@@ -47,6 +47,14 @@ public sealed class FakeCheckout : IAsyncDisposable
     /// <summary>From now on every request is answered by <paramref name="answer"/>, which writes the whole response.</summary>
     public void Answer(Func<HttpContext, Task> answer) => _answer = answer;
 
+    /// <summary>From now on every request is answered <paramref name="status"/> with <paramref name="body"/> as JSON.</summary>
+    public void AnswerJson(object body, int status = StatusCodes.Status200OK) => Answer(context =>
+    {
+        context.Response.StatusCode = status;
+        context.Response.Headers["Cko-Request-Id"] = "0HL80RJLS76I7";
+        return context.Response.WriteAsJsonAsync(body);
+    });
+
     public void Reset()
     {
         _answer = null;
