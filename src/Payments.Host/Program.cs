@@ -4,10 +4,12 @@ using Payments.Host.EventStore;
 using Payments.Host.Health;
 using Payments.Host.Payments;
 using Payments.Host.Security;
+using Payments.Host.Tooling;
 using Scalar.AspNetCore;
 using Wolverine.Http;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.KeepStandardOutputForAnswers(args);
 builder.AddPaymentsEventStore();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddProblemDetails();
