@@ -6,10 +6,12 @@ using Payments.Host.FollowUps;
 using Payments.Host.Health;
 using Payments.Host.Payments;
 using Payments.Host.Security;
+using Payments.Host.Tooling;
 using Scalar.AspNetCore;
 using Wolverine.Http;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.KeepStandardOutputForAnswers(args);
 builder.AddPaymentsEventStore();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.AddHttpErrors();

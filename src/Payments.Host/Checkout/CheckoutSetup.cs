@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,8 @@ public static class CheckoutSetup
     /// </summary>
     public static IServiceCollection AddCheckout(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<CheckoutOptions>(configuration.GetSection(CheckoutOptions.Section));
+        services.AddOptions<CheckoutOptions>().Bind(configuration.GetSection(CheckoutOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CheckoutOptions>, CheckoutOptionsValidation>());
         services.AddHttpClient<CheckoutClient>((sp, client) =>
             {
                 var options = sp.GetRequiredService<IOptions<CheckoutOptions>>().Value;
