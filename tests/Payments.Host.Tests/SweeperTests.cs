@@ -1,8 +1,11 @@
 using System.Text.Json;
 using Marten;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Payments.Domain;
+using Payments.Host.Checkout;
 using Payments.Host.FollowUps;
 using Payments.Host.Payments;
 using Payments.Host.Tests.Fixtures;
@@ -364,5 +367,23 @@ public class when_two_nodes_sweep_at_once(AppFixture app) : SweeperTest(app)
         checksWhileLocked.ShouldBeEmpty();
         next.ShouldBe(new SweepOutcome(true, 1));
         (await ChecksFor(id)).ShouldHaveSingleItem().Message.ShouldBe(new ReconcilePayment(id, 1));
+    }
+}
+
+public class when_the_settle_time_is_no_longer_than_a_checkout_call
+{
+    [Fact]
+    public void the_sweeper_options_are_refused()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Checkout:TotalTimeout"] = "00:00:30",
+            ["Payments:Sweeper:SettleTime"] = "00:00:30",
+        }).Build();
+        using var services = new ServiceCollection().AddCheckout(configuration).AddSweeper(configuration).BuildServiceProvider();
+
+        var refused = Should.Throw<OptionsValidationException>(() => services.GetRequiredService<IOptions<SweeperOptions>>().Value);
+
+        refused.Failures.ShouldBe(["Payments:Sweeper:SettleTime must exceed Checkout:TotalTimeout, or a sweep may duplicate a check still being enrolled."]);
     }
 }

@@ -56,16 +56,21 @@ public sealed partial class Sweeper(
         }
 
         var pending = await PendingChecks.ReadAsync(session.Connection!, runtime, logger, cancellation);
-        var missing = expected.Where(check => !pending.Contains(check.Target)).ToList();
-        foreach (var check in missing)
+        var missing = expected.Where(check => !pending.Contains(check.Target))
+            .Select(check => (Check: check, Due: check.DueBy > now ? check.DueBy : now))
+            .ToList();
+        foreach (var (check, due) in missing)
         {
-            var due = check.DueBy > now ? check.DueBy : now;
             await outbox.ScheduleAsync(check.Message, due);
-            Recreated(logger, check.PaymentId, check.Description, due);
         }
 
         // Commits the new envelope rows with the lock still held, then hands them to Wolverine's scheduler.
         await session.SaveChangesAsync(cancellation);
+        foreach (var (check, due) in missing)
+        {
+            Recreated(logger, check.PaymentId, check.Description, due);
+        }
+
         return new SweepOutcome(true, missing.Count);
     }
 
@@ -76,7 +81,10 @@ public sealed partial class Sweeper(
         return locked.Single();
     }
 
-    /// <summary>Payments undecided themselves or with a refund in flight (the status is an indexed column).</summary>
+    /// <summary>
+    /// Payments undecided themselves or with a refund in flight. The refund half reads each payment's JSON: a scan of
+    /// the payments table once per interval, on one node.
+    /// </summary>
     private static Task<IReadOnlyList<Payment>> UndecidedAsync(IDocumentSession session, CancellationToken cancellation) =>
         session.Query<Payment>()
             .Where(p => p.Status == PaymentStatus.Requested || p.Status == PaymentStatus.Pending || p.Status == PaymentStatus.CapturePending
