@@ -130,14 +130,15 @@ public static class MerchantIdempotency
         try
         {
             answer = await work(claim.ResourceId, cancellation);
+            await CompleteAsync(store, id, answer, cancellation);
         }
         catch
         {
+            // No answer stored: the next retry runs the request again (on the same resource) instead of waiting.
             await ReleaseAsync(store, id);
             throw;
         }
 
-        await CompleteAsync(store, id, answer, cancellation);
         return Write(answer);
     }
 
