@@ -26,7 +26,7 @@ internal static class Given
     };
 
     public static readonly KnetDetails Details = new(
-        "100201914315601265", "CAPTURED", "914310000349", "201914384388126", "B00775", "00", "0524", "N", null, null);
+        "100201914315601265", "CAPTURED", null, "914310000349", "201914384388126", "B00775", "00", "0524", "N", null, null);
 
     public static DateTimeOffset At(int minutes) => T0.AddMinutes(minutes);
 

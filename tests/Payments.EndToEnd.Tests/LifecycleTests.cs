@@ -40,6 +40,7 @@ public sealed class when_the_customer_pays_on_the_knet_page(PostgresDatabase dat
         payment.GetProperty("refundableAmount").GetInt64().ShouldBe(1000);
         payment.GetProperty("knet").GetProperty("result").GetString().ShouldBe("CAPTURED");
         payment.GetProperty("knet").GetProperty("paymentId").GetString()!.Length.ShouldBe(18);
+        payment.GetProperty("knet").GetProperty("authResponseCode").GetString().ShouldBe("00");
         payment.GetProperty("needsReview").GetBoolean().ShouldBeFalse();
         (await DistinctEventTypes(id)).ShouldBe([
             "payment_requested", "payment_pending", "payment_approved", "payment_captured", "knet_details_recorded",
@@ -64,6 +65,7 @@ public sealed class when_the_customer_pays_on_the_knet_page(PostgresDatabase dat
         var payment = await Eventually.Until(() => _e2e.GetPaymentAsync(id),
             p => p.GetProperty("status").GetString() == "Declined" && p.GetProperty("knet").ValueKind == JsonValueKind.Object);
         payment.GetProperty("knet").GetProperty("result").GetString().ShouldBe("NOT CAPTURED");
+        payment.GetProperty("knet").GetProperty("authResponseCode").GetString().ShouldBe("54", "the issuer's reason: expired card");
         payment.GetProperty("capturedAmount").GetInt64().ShouldBe(0);
     }
 

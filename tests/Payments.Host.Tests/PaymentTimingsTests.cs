@@ -21,5 +21,7 @@ public class when_a_check_decides_whether_to_try_again
     {
         new PaymentTimings { OutcomeRetryDelays = [TimeSpan.FromMilliseconds(300)] }.OutcomeRetries.ShouldBe([TimeSpan.FromMilliseconds(300)]);
         new PaymentTimings().OutcomeRetries.Count.ShouldBe(4);
+        new PaymentTimings { KnetDetailsRetryDelays = [TimeSpan.FromMilliseconds(300)] }.KnetDetailsRetries.ShouldBe([TimeSpan.FromMilliseconds(300)]);
+        new PaymentTimings().KnetDetailsRetries.Count.ShouldBe(4);
     }
 }

@@ -28,6 +28,17 @@ internal static class SignedWebhooks
     }
 
     public static Task<HttpResponseMessage> PostWebhook(this AppFixture app, string body) => app.PostWebhook(Encoding.UTF8.GetBytes(body));
+
+    /// <summary><c>payment_captured</c> for <see cref="Given.CheckoutId"/>, carrying our payment id in its metadata.</summary>
+    public static string Captured(string eventId, Guid paymentId) => JsonSerializer.Serialize(new
+    {
+        id = eventId, type = "payment_captured", version = "1.0.29", created_on = "2026-11-24T10:00:00Z",
+        data = new
+        {
+            id = Given.CheckoutId, action_id = "act_capture", amount = 1000, response_code = "10000",
+            metadata = new { payment_id = paymentId.ToString() },
+        },
+    });
 }
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Marten;
 using Npgsql;
 using Payments.Domain;
@@ -59,15 +58,7 @@ public class when_a_webhook_is_redelivered_while_it_is_processed(AppFixture app)
         });
     }
 
-    private string Captured() => JsonSerializer.Serialize(new
-    {
-        id = EventId, type = "payment_captured", version = "1.0.29", created_on = "2026-11-24T10:00:00Z",
-        data = new
-        {
-            id = Given.CheckoutId, action_id = "act_capture", amount = 1000, response_code = "10000",
-            metadata = new { payment_id = _id.ToString() },
-        },
-    });
+    private string Captured() => SignedWebhooks.Captured(EventId, _id);
 
     [Fact]
     public async Task every_delivery_is_counted_and_the_outcome_is_kept()
@@ -127,15 +118,7 @@ public class when_a_parked_webhook_is_replayed_while_it_is_redelivered(AppFixtur
     private const int Redeliveries = 50;
     private readonly Guid _id = Guid.CreateVersion7();
 
-    private string Captured() => JsonSerializer.Serialize(new
-    {
-        id = EventId, type = "payment_captured", version = "1.0.29", created_on = "2026-11-24T10:00:00Z",
-        data = new
-        {
-            id = Given.CheckoutId, action_id = "act_capture", amount = 1000, response_code = "10000",
-            metadata = new { payment_id = _id.ToString() },
-        },
-    });
+    private string Captured() => SignedWebhooks.Captured(EventId, _id);
 
     public override async ValueTask InitializeAsync()
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Payments.Domain;
 
 namespace Payments.Host.Checkout;
 
@@ -22,9 +23,25 @@ public sealed record PaymentLinks(Link? Self, Link? Redirect, Link? Actions);
 /// <summary>202 from <c>POST /payments</c>.</summary>
 public sealed record PaymentAcceptedResponse(string Id, string Status, string? Reference, [property: JsonPropertyName("_links")] PaymentLinks? Links);
 
+/// <summary>
+/// The KNET <c>source</c> of <c>GET /payments/{id}</c> (checkout-knet-api.md §2.3): KNET's own fields. The echo of
+/// our request in the same object is not read back.
+/// </summary>
 public sealed record KnetResponseSource(
-    string? Type, string? KnetPaymentId, string? KnetResult, string? BankReference, string? KnetTransactionId,
-    string? AuthCode, string? AuthResponseCode, string? PostDate, string? Avr, string? Error, string? ErrorText);
+    string? Type, string? KnetPaymentId, string? KnetResult, string? InquiryResult, string? BankReference,
+    string? KnetTransactionId, string? AuthCode, string? AuthResponseCode, string? PostDate, string? Avr, string? Error,
+    string? ErrorText)
+{
+    /// <summary>KNET's record, or null while Checkout.com reports none of its fields: it has not arrived yet.</summary>
+    public KnetDetails? KnetRecord()
+    {
+        var details = new KnetDetails(KnetPaymentId, KnetResult, InquiryResult, BankReference, KnetTransactionId, AuthCode,
+            AuthResponseCode, PostDate, Avr, Error, ErrorText);
+        return details == Empty ? null : details;
+    }
+
+    private static readonly KnetDetails Empty = new(null, null, null, null, null, null, null, null, null, null, null);
+}
 
 public sealed record Balances(long TotalCaptured, long TotalRefunded, long AvailableToRefund);
 

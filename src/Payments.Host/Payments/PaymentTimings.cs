@@ -29,6 +29,12 @@ public sealed class PaymentTimings
     /// <summary>Waits before retrying a webhook whose payment is not found; after the last it is parked.</summary>
     public List<TimeSpan> UnknownPaymentRetryDelays { get; set; } = [];
 
+    /// <summary>
+    /// Waits between further reads of a decided payment whose KNET record Checkout.com did not report yet; after the
+    /// last the payment is flagged.
+    /// </summary>
+    public List<TimeSpan> KnetDetailsRetryDelays { get; set; } = [];
+
     public IReadOnlyList<TimeSpan> RequestRetries => RequestRetryDelays.Count > 0 ? RequestRetryDelays
         : [TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15)];
 
@@ -37,6 +43,9 @@ public sealed class PaymentTimings
 
     public IReadOnlyList<TimeSpan> UnknownPaymentRetries => UnknownPaymentRetryDelays.Count > 0 ? UnknownPaymentRetryDelays
         : [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10)];
+
+    public IReadOnlyList<TimeSpan> KnetDetailsRetries => KnetDetailsRetryDelays.Count > 0 ? KnetDetailsRetryDelays
+        : [TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1)];
 
     /// <summary>
     /// The wait before the next try once <paramref name="waitsUsed"/> waits of <paramref name="delays"/> have been spent;

@@ -8,9 +8,10 @@ public sealed record StatusChangeView(string Status, DateTimeOffset At);
 
 public sealed record ReviewFlagView(string Reason, string StatusAtFlag, DateTimeOffset At);
 
+/// <summary>KNET's record of the payment, every field of <see cref="KnetDetails"/> (no card data).</summary>
 public sealed record KnetView(
-    string? PaymentId, string? Result, string? BankReference, string? TransactionId, string? AuthCode, string? PostDate,
-    string? Avr);
+    string? PaymentId, string? Result, string? InquiryResult, string? BankReference, string? TransactionId, string? AuthCode,
+    string? AuthResponseCode, string? PostDate, string? Avr, string? Error, string? ErrorText);
 
 /// <summary>The merchant's view of a payment: amounts in fils, statuses as names.</summary>
 public sealed record PaymentView(
@@ -28,7 +29,8 @@ public sealed record PaymentView(
             payment.RefundableAmount,
             [.. payment.Refunds.Select(r => new RefundView(r.Id, r.Amount, r.Status.ToString(), r.Reference, r.ActionId))],
             payment.Knet is { } k
-                ? new KnetView(k.KnetPaymentId, k.KnetResult, k.BankReference, k.KnetTransactionId, k.AuthCode, k.PostDate, k.Avr)
+                ? new KnetView(k.KnetPaymentId, k.KnetResult, k.InquiryResult, k.BankReference, k.KnetTransactionId, k.AuthCode,
+                    k.AuthResponseCode, k.PostDate, k.Avr, k.Error, k.ErrorText)
                 : null,
             payment.NeedsReview,
             [.. payment.ReviewFlags.Select(f => new ReviewFlagView(f.Reason, f.StatusAtFlag.ToString(), f.At))],

@@ -1,3 +1,4 @@
+using JasperFx.Events;
 using Marten;
 using Microsoft.Extensions.Options;
 using Payments.Domain;
@@ -7,9 +8,10 @@ using Wolverine;
 namespace Payments.Host.Payments;
 
 /// <summary>
-/// Reads Checkout.com's payment details and applies what they say: KNET's record after a decision, or — when the
-/// payment is still undecided past its deadline — the decision itself. Still pending: asked again with backoff, and
-/// flagged for an operator after the bound (docs/architecture.md, "Follow-up checks and the sweeper").
+/// Reads Checkout.com's payment details and applies what they say: KNET's record after a decision (attempt 0, sent
+/// by the webhook processor), or — when the payment is still undecided past its deadline — the decision itself
+/// (attempt n ≥ 1). Still pending: asked again with backoff, and flagged for an operator after the bound. Decided
+/// but KNET's record not there yet: <see cref="ReadKnetDetails"/> asks again (docs/architecture.md, "Follow-up checks and the sweeper").
 /// </summary>
 public sealed record ReconcilePayment(Guid PaymentId, int Attempt);
 
@@ -30,8 +32,7 @@ public static class ReconcilePaymentHandler
             return outgoing;
         }
 
-        var undecided = payment.Status is PaymentStatus.Pending or PaymentStatus.CapturePending;
-        if (!undecided && payment.Knet is not null)
+        if (!Undecided(payment) && payment.Knet is not null)
         {
             return outgoing;
         }
@@ -39,19 +40,16 @@ public static class ReconcilePaymentHandler
         session.SetHeader(Causes.Header, message.Attempt == 0
             ? Causes.CheckoutRead(checkoutId)
             : Causes.Scheduled(nameof(ReconcilePayment), message.Attempt));
-        var answer = await checkout.GetPaymentAsync(checkoutId, cancellation);
         var now = time.GetUtcNow();
-        if (answer is CheckoutAnswer<PaymentDetailsResponse>.Ok { Value: var details })
+        payment = await ReadAsync(stream, payment, checkoutId, checkout, now, cancellation);
+        if (!Undecided(payment))
         {
-            foreach (var fact in Facts(details))
-            {
-                var decision = PaymentDecider.Decide(payment, fact, now);
-                stream.AppendMany(decision.Events);
-                payment = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e));
-            }
+            // KNET's record is asked for until it comes, this read being the first. An outcome check that finds the
+            // payment already decided by a webhook starts a second series beside the webhook's: both end in the same
+            // flag, recorded once.
+            AskAgainForKnetDetails(stream, payment, 0, timings.Value, now, outgoing);
         }
-
-        if (payment.Status is PaymentStatus.Pending or PaymentStatus.CapturePending && message.Attempt > 0)
+        else if (message.Attempt > 0)
         {
             // Check n came after the first deadline and n - 1 waits of OutcomeRetries.
             if (PaymentTimings.WaitAfter(timings.Value.OutcomeRetries, message.Attempt - 1) is { } wait)
@@ -66,6 +64,64 @@ public static class ReconcilePaymentHandler
         }
 
         return outgoing;
+    }
+
+    /// <summary>Pending at KNET, or approved and waiting for the capture: nothing is decided yet.</summary>
+    public static bool Undecided(Payment payment)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        return payment.Status is PaymentStatus.Pending or PaymentStatus.CapturePending;
+    }
+
+    /// <summary>
+    /// Reads Checkout.com's payment details and appends what they say to the stream; the payment as it then stands.
+    /// No answer, or a refusal, says nothing: the payment is unchanged.
+    /// </summary>
+    public static async Task<Payment> ReadAsync(
+        IEventStream<Payment> stream, Payment payment, string checkoutId, CheckoutClient checkout, DateTimeOffset now,
+        CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(checkout);
+        if (await checkout.GetPaymentAsync(checkoutId, cancellation) is CheckoutAnswer<PaymentDetailsResponse>.Ok { Value: var details })
+        {
+            foreach (var fact in Facts(details))
+            {
+                var decision = PaymentDecider.Decide(payment, fact, now);
+                stream.AppendMany(decision.Events);
+                payment = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e));
+            }
+        }
+
+        return payment;
+    }
+
+    /// <summary>
+    /// A decided payment whose KNET record did not come with the read: read again after the next wait, or — once
+    /// every wait of <see cref="PaymentTimings.KnetDetailsRetries"/> is spent — flag it, since reconciling with the
+    /// bank needs that record and Checkout.com still has none.
+    /// </summary>
+    public static void AskAgainForKnetDetails(
+        IEventStream<Payment> stream, Payment payment, int waitsUsed, PaymentTimings timings, DateTimeOffset now, OutgoingMessages outgoing)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(payment);
+        ArgumentNullException.ThrowIfNull(timings);
+        ArgumentNullException.ThrowIfNull(outgoing);
+        if (payment.Knet is not null)
+        {
+            return;
+        }
+
+        if (PaymentTimings.WaitAfter(timings.KnetDetailsRetries, waitsUsed) is { } wait)
+        {
+            outgoing.Delay(new ReadKnetDetails(payment.Id, waitsUsed + 1), wait);
+        }
+        else
+        {
+            stream.AppendMany(PaymentDecider.FlagForReview(payment,
+                $"KNET's record still missing at Checkout.com after {waitsUsed + 1} reads", now).Events);
+        }
     }
 
     /// <summary>What Checkout.com's payment details say, as facts: the status, then KNET's fields.</summary>
@@ -86,11 +142,9 @@ public static class ReconcilePaymentHandler
             yield return status;
         }
 
-        if (details.Source is { KnetPaymentId: not null } or { KnetResult: not null } or { Error: not null } && details.Source is { } s)
+        if (details.Source?.KnetRecord() is { } knet)
         {
-            yield return new PaymentFact.KnetDetailsReported(details.Id, new KnetDetails(
-                s.KnetPaymentId, s.KnetResult, s.BankReference, s.KnetTransactionId, s.AuthCode, s.AuthResponseCode,
-                s.PostDate, s.Avr, s.Error, s.ErrorText));
+            yield return new PaymentFact.KnetDetailsReported(details.Id, knet);
         }
     }
 }
