@@ -10,8 +10,9 @@ using Shouldly;
 namespace Payments.Host.Tests;
 
 /// <summary>
-/// <c>audit --json</c> run as a real process, as a script would: its standard output is parsed whole as JSON; logs and
-/// JasperFx's banner are on standard error (docs/architecture.md, Machine output and logs).
+/// Our commands with machine output (<c>audit --json</c>, <c>diagram --output -</c>) run as real processes, as a script
+/// would: standard output is their answer alone; logs and JasperFx's banner are on standard error
+/// (docs/architecture.md, Machine output and logs).
 /// </summary>
 public class when_a_machine_reads_the_audit(AppFixture app) : HostTest(app)
 {
@@ -90,6 +91,15 @@ public class when_a_machine_reads_the_audit(AppFixture app) : HostTest(app)
         run.ExitCode.ShouldBe(1, "findings");
         run.Errors.ShouldContain("for commands");
         run.Errors.ShouldContain("info: Wolverine.Http.HttpGraph");
+    }
+
+    [Fact]
+    public async Task the_diagram_written_to_standard_output_is_the_document_alone()
+    {
+        var run = await Host(Environment.GetEnvironmentVariable("ConnectionStrings__Payments")!, "diagram", "--output", "-");
+
+        (run.ExitCode, run.Output).ShouldBe((0, StateDiagramDocument.Render()));
+        run.Errors.ShouldContain("for commands");
     }
 }
 
