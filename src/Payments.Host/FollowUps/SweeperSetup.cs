@@ -55,22 +55,25 @@ public sealed partial class SweeperService(
         }
 
         using var timer = new PeriodicTimer(options.CurrentValue.Interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            try
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await sweeper.SweepAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-#pragma warning disable CA1031 // A failed sweep must not stop the next one; nothing was enrolled, the next round tries again.
-            catch (Exception e)
+                try
+                {
+                    await sweeper.SweepAsync(stoppingToken);
+                }
+#pragma warning disable CA1031 // A failed sweep must not stop the next one, which starts again from what the table holds.
+                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
 #pragma warning restore CA1031
-            {
-                Failed(logger, e, DatabaseFaults.IsTransient(e) ? "database unavailable" : "unexpected failure");
+                {
+                    Failed(logger, e, DatabaseFaults.IsTransient(e) ? "database unavailable" : "unexpected failure");
+                }
             }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping (or disposed before it ever started): not a failure of the service.
         }
     }
 
