@@ -62,7 +62,7 @@ public sealed class when_a_captured_payment_is_refunded(PostgresDatabase databas
         partial.GetProperty("refundedAmount").GetInt64().ShouldBe(800);
         partial.GetProperty("refundableAmount").GetInt64().ShouldBe(200);
 
-        var (_, rest) = await Refund(null);
+        var (_, rest) = await Refund(new { });
         rest.GetProperty("amount").GetInt64().ShouldBe(200);
         var refunded = await Settled("Refunded");
 
@@ -80,15 +80,38 @@ public sealed class when_a_captured_payment_is_refunded(PostgresDatabase databas
     {
         var (over, overBody) = await Refund(new { amount = 1010 });
         var (odd, oddBody) = await Refund(new { amount = 105 });
-        var (text, _) = await Refund(new { amount = "100" });
+        var (text, textBody) = await Refund(new { amount = "100" });
 
         over.ShouldBe(HttpStatusCode.UnprocessableEntity);
         overBody.GetProperty("code").GetString().ShouldBe("refund_amount_invalid");
         overBody.GetProperty("detail").GetString().ShouldBe("1.010 KWD exceeds the refundable balance of 1.000 KWD.");
+        // The KWD rule needs no payment state: a field error of the body, found before the Idempotency-Key is claimed.
         odd.ShouldBe(HttpStatusCode.UnprocessableEntity);
-        oddBody.GetProperty("code").GetString().ShouldBe("refund_amount_invalid");
-        text.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        oddBody.GetProperty("code").GetString().ShouldBe("request_invalid");
+        oddBody.GetProperty("errors")[0].GetProperty("code").GetString().ShouldBe("refund_amount_invalid");
+        text.ShouldBe(HttpStatusCode.BadRequest);
+        textBody.GetProperty("code").GetString().ShouldBe("request_malformed");
         (await _e2e.GetPaymentAsync(_id)).GetProperty("refunds").GetArrayLength().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task an_empty_or_null_body_is_400_and_refunds_nothing_while_an_empty_object_refunds_the_balance()
+    {
+        async Task<(HttpStatusCode, string?)> Raw(HttpContent? content)
+        {
+            using var response = await _e2e.Service.PostAsync($"/payments/{_id}/refunds", content);
+            return (response.StatusCode, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        }
+
+        (await Raw(null)).ShouldBe((HttpStatusCode.BadRequest, "request_malformed"));
+        (await Raw(new StringContent("", System.Text.Encoding.UTF8, "application/json"))).ShouldBe((HttpStatusCode.BadRequest, "request_malformed"));
+        (await Raw(new StringContent("null", System.Text.Encoding.UTF8, "application/json"))).ShouldBe((HttpStatusCode.BadRequest, "request_malformed"));
+        (await _e2e.GetPaymentAsync(_id)).GetProperty("refunds").GetArrayLength().ShouldBe(0);
+
+        var (status, whole) = await Refund(new { });
+
+        status.ShouldBe(HttpStatusCode.Accepted);
+        whole.GetProperty("amount").GetInt64().ShouldBe(1000);
     }
 
     [Fact]

@@ -91,13 +91,53 @@ public sealed class when_a_merchant_requests_a_payment(PostgresDatabase database
     [InlineData("{not json")]
     [InlineData("[1, 2]")]
     [InlineData("""{"amount": "1000", "currency": 414, "language": "en"}""")]
-    public async Task a_malformed_body_is_a_clear_4xx_never_a_500(string json)
+    [InlineData("""{"amount": 1000, "amount": 1000, "currency": "KWD", "language": "en"}""")]
+    public async Task a_malformed_body_is_400_request_malformed_never_a_500(string json)
     {
         using var response = await _e2e.Service.PostAsync("/payments", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
 
-        ((int)response.StatusCode).ShouldBeInRange(400, 422);
-        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString()
-            .ShouldBeOneOf("request_malformed", "request_invalid");
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("request_malformed");
+        (await _e2e.CheckoutPaymentsAsync()).GetArrayLength().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task invalid_utf8_is_400_and_a_nul_in_a_field_is_422_over_real_http()
+    {
+        byte[] invalid = [.. "{\"amount\":1000,\"currency\":\"KWD\",\"language\":\"en\",\"reference\":\"a"u8, 0xFF, .. "\"}"u8];
+        using var bytes = await _e2e.Service.PostAsync("/payments", new ByteArrayContent(invalid) { Headers = { ContentType = new("application/json") } });
+        var nul = Wired.PaymentBody(reference: "ORD\u0000-1");
+        using var withNul = await Post(nul);
+
+        bytes.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await bytes.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("request_malformed");
+        withNul.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        var problem = await withNul.Content.ReadFromJsonAsync<JsonElement>();
+        problem.GetProperty("errors")[0].GetProperty("code").GetString().ShouldBe("text_control_character");
+        (await _e2e.CheckoutPaymentsAsync()).GetArrayLength().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task a_body_over_64_kib_is_413_request_too_large_from_kestrel()
+    {
+        var body = Wired.PaymentBody();
+        body["description"] = new string('d', 70_000);
+
+        using var response = await Post(body);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("request_too_large");
+        (await _e2e.CheckoutPaymentsAsync()).GetArrayLength().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task a_body_that_is_not_json_is_415_unsupported_media_type_with_a_problem_body()
+    {
+        using var response = await _e2e.Service.PostAsync("/payments", new StringContent("amount=1000", System.Text.Encoding.UTF8, "text/plain"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("unsupported_media_type");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.ComponentModel.DataAnnotations;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -13,13 +14,18 @@ namespace Payments.Host.Payments;
 /// </summary>
 public sealed record CreatePaymentRequest : IValidatedRequest
 {
+    // [Required] is for /openapi/v1.json only; a missing field is a field error of Validate, never a binding failure.
+
     /// <summary>Fils: &gt; 0, at most nine digits, last digit 0 (1500 = 1.500 KWD).</summary>
+    [Required]
     public long? Amount { get; init; }
 
     /// <summary>KWD.</summary>
+    [Required]
     public string? Currency { get; init; }
 
     /// <summary>ar or en.</summary>
+    [Required]
     public string? Language { get; init; }
 
     public string? Reference { get; init; }

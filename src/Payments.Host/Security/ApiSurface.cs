@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Http.Metadata;
+using Payments.Host.Edge;
 using Payments.Host.Payments;
 using Wolverine.Http;
 
@@ -51,6 +52,9 @@ public static class ApiSurface
             }
         });
 
+        // The schemas of /openapi/v1.json are generated with these options: make them say what StrictJson reads (an
+        // amount is a JSON number, never "1500"). Reading numbers strictly changes nothing any answer writes.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.NumberHandling = StrictJson.Options.NumberHandling);
         services.AddOpenApi(options => options.AddOperationTransformer(async (operation, context, cancellation) =>
         {
             // Our endpoints bind their bodies with StrictJson, not by a parameter Wolverine could see: the schema is the
