@@ -119,39 +119,56 @@ internal static class Merchant
         }
     }
 
-    /// <summary>One customer's whole purchase: create, pay on the KNET page, wait for the capture, refund 0.300 KWD.</summary>
-    public static async Task<(Guid Id, List<HttpStatusCode> Seen)> BuyAndRefundAsync(Wired e2e, int n)
+    /// <summary>The payment as the back office reads it; a 503 (the database away) reads as "not there yet".</summary>
+    public static async Task<JsonElement> ReadAsync(Wired e2e, Guid id)
+    {
+        using var response = await e2e.Service.GetAsync($"/payments/{id}");
+        if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+        {
+            return JsonDocument.Parse("""{"status":"unavailable","knet":null,"refundedAmount":-1}""").RootElement.Clone();
+        }
+
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>
+    /// One customer's whole purchase: create, pay on the KNET page, wait for the capture, then <paramref name="refunds"/>
+    /// concurrent refunds of 0.100 KWD, each with its own key.
+    /// </summary>
+    public static async Task<(Guid Id, List<HttpStatusCode> Seen)> BuyAndRefundAsync(Wired e2e, int n, int refunds)
     {
         var (created, payment, seenCreate) = await SendUntilAnsweredAsync(e2e.Service, HttpMethod.Post, "/payments",
             Wired.PaymentBody(1000, $"ORD-FAULT-{n}"), $"create-{n}");
         created.ShouldBe(HttpStatusCode.Created, payment.ToString());
         var id = payment.GetProperty("id").GetGuid();
         await e2e.PayOnKnetPageAsync(payment.GetProperty("redirectUrl").GetString()!);
-        await e2e.PaymentInAsync(id, "Captured", TimeSpan.FromSeconds(90));
-        var (refunded, refund, seenRefund) = await SendUntilAnsweredAsync(e2e.Service, HttpMethod.Post, $"/payments/{id}/refunds",
-            new { amount = 300 }, $"refund-{n}");
-        refunded.ShouldBe(HttpStatusCode.Accepted, refund.ToString());
-        return (id, [.. seenCreate, .. seenRefund]);
+        await Eventually.Until(() => ReadAsync(e2e, id), p => p.GetProperty("status").GetString() == "Captured", TimeSpan.FromSeconds(90));
+        var answers = await Task.WhenAll(Enumerable.Range(0, refunds).Select(r => SendUntilAnsweredAsync(
+            e2e.Service, HttpMethod.Post, $"/payments/{id}/refunds", new { amount = 100 }, $"refund-{n}-{r}")));
+        answers.ShouldAllBe(a => a.Status == HttpStatusCode.Accepted);
+        return (id, [.. seenCreate, .. answers.SelectMany(a => a.Seen)]);
     }
 
     /// <summary>Every merchant and webhook answer was a real one or a 503 to retry; each payment is whole and alone.</summary>
-    public static async Task ShouldBeExactlyOnceAsync(Wired e2e, IReadOnlyList<(Guid Id, List<HttpStatusCode> Seen)> purchases)
+    public static async Task ShouldBeExactlyOnceAsync(Wired e2e, IReadOnlyList<(Guid Id, List<HttpStatusCode> Seen)> purchases, int refunds)
     {
         purchases.SelectMany(p => p.Seen).ShouldAllBe(s => (int)s < 500 || s == HttpStatusCode.ServiceUnavailable);
         foreach (var (id, _) in purchases)
         {
-            var settled = await Eventually.Until(() => e2e.GetPaymentAsync(id),
-                p => p.GetProperty("status").GetString() == "PartiallyRefunded" && p.GetProperty("knet").ValueKind == JsonValueKind.Object,
+            var settled = await Eventually.Until(() => ReadAsync(e2e, id),
+                p => p.GetProperty("status").GetString() == "PartiallyRefunded" && p.GetProperty("knet").ValueKind == JsonValueKind.Object
+                     && p.GetProperty("refundedAmount").GetInt64() == 100 * refunds,
                 TimeSpan.FromSeconds(90));
-            settled.GetProperty("refundedAmount").GetInt64().ShouldBe(300);
+            settled.GetProperty("refundedAmount").GetInt64().ShouldBe(100 * refunds);
             var stream = await e2e.StreamAsync(id);
             stream.Count(e => e.Data is Payments.Domain.PaymentCaptured).ShouldBe(1);
-            stream.Count(e => e.Data is Payments.Domain.RefundRequested).ShouldBe(1);
-            stream.Count(e => e.Data is Payments.Domain.RefundSucceeded).ShouldBe(1);
+            stream.Count(e => e.Data is Payments.Domain.RefundRequested).ShouldBe(refunds);
+            stream.Count(e => e.Data is Payments.Domain.RefundSucceeded).ShouldBe(refunds);
             stream.ShouldNotContain(e => e.Data is Payments.Domain.PaymentFlaggedForReview);
             var checkoutId = settled.GetProperty("checkoutPaymentId").GetString()!;
             var actions = await e2e.Sandbox.GetFromJsonAsync<JsonElement>($"/payments/{checkoutId}/actions");
-            actions.EnumerateArray().Count(a => a.GetProperty("type").GetString() == "Refund").ShouldBe(1);
+            actions.EnumerateArray().Count(a => a.GetProperty("type").GetString() == "Refund").ShouldBe(refunds);
         }
 
         // Checkout.com holds one payment per purchase, no more.
@@ -190,7 +207,7 @@ public sealed class when_every_connection_is_terminated_while_webhooks_are_appli
     [Fact]
     public async Task every_acknowledged_webhook_is_applied_exactly_once_and_no_payment_is_stuck()
     {
-        var purchases = Enumerable.Range(0, 8).Select(n => Merchant.BuyAndRefundAsync(_e2e, n)).ToList();
+        var purchases = Enumerable.Range(0, 8).Select(n => Merchant.BuyAndRefundAsync(_e2e, n, refunds: 3)).ToList();
 
         // The fault: every connection of ours terminated (as pg_terminate_backend does on a failover), forty times.
         await using (var admin = new NpgsqlConnection(database.ConnectionString))
@@ -206,7 +223,7 @@ public sealed class when_every_connection_is_terminated_while_webhooks_are_appli
             }
         }
 
-        await Merchant.ShouldBeExactlyOnceAsync(_e2e, await Task.WhenAll(purchases));
+        await Merchant.ShouldBeExactlyOnceAsync(_e2e, await Task.WhenAll(purchases), refunds: 3);
     }
 }
 
@@ -218,7 +235,8 @@ public sealed class when_the_pool_is_two_connections_under_sixteen_merchants(Pos
         _e2e = await Wired.StartAsync(database, "e2e_db_fault_pool", timeScale: 300, pageExpiry: TimeSpan.FromHours(3),
             service: new Dictionary<string, string?>
             {
-                ["ConnectionStrings:Payments"] = database.ConnectionString + ";Maximum Pool Size=2;Timeout=2",
+                ["ConnectionStrings:Payments"] = database.ConnectionString + ";Maximum Pool Size=2;Timeout=1",
+                ["Idempotency:Lease"] = "00:00:05",
             });
 
     public async ValueTask DisposeAsync() => await _e2e.DisposeAsync();
@@ -226,8 +244,50 @@ public sealed class when_the_pool_is_two_connections_under_sixteen_merchants(Pos
     [Fact]
     public async Task every_merchant_ends_with_the_true_answer_and_nothing_is_done_twice()
     {
-        var purchases = await Task.WhenAll(Enumerable.Range(0, 16).Select(n => Merchant.BuyAndRefundAsync(_e2e, n)));
+        var purchases = await Task.WhenAll(Enumerable.Range(0, 16).Select(n => Merchant.BuyAndRefundAsync(_e2e, n, refunds: 8)));
 
-        await Merchant.ShouldBeExactlyOnceAsync(_e2e, purchases);
+        await Merchant.ShouldBeExactlyOnceAsync(_e2e, purchases, refunds: 8);
+    }
+
+    [Fact]
+    public async Task a_request_that_finds_the_pool_empty_is_503_and_its_retry_gets_the_true_answer()
+    {
+        var (id, _) = await Merchant.BuyAndRefundAsync(_e2e, 0, refunds: 0);
+        HttpStatusCode[] first;
+        // Another session holds the payment's stream row: the refunds that reach it wait there holding both pooled
+        // connections, and the next request finds the pool empty.
+        await using (var holder = new NpgsqlConnection(database.ConnectionString))
+        {
+            await holder.OpenAsync();
+            await using var hold = await holder.BeginTransactionAsync();
+            await using (var lockRow = new NpgsqlCommand("select 1 from e2e_db_fault_pool.mt_streams where id = @id for update", holder, hold))
+            {
+                lockRow.Parameters.AddWithValue("id", id);
+                await lockRow.ExecuteScalarAsync();
+            }
+
+            var refunds = Enumerable.Range(0, 3).Select(async r =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/payments/{id}/refunds") { Content = JsonContent.Create(new { amount = 100 }) };
+                request.Headers.Add("Idempotency-Key", $"held-{r}");
+                using var response = await _e2e.Service.SendAsync(request);
+                return response.StatusCode;
+            }).ToList();
+            await Task.WhenAny(refunds);
+            await hold.RollbackAsync();
+            first = await Task.WhenAll(refunds);
+        }
+
+        first.ShouldContain(HttpStatusCode.ServiceUnavailable);
+        first.ShouldAllBe(s => s == HttpStatusCode.Accepted || s == HttpStatusCode.ServiceUnavailable);
+        var retried = await Task.WhenAll(Enumerable.Range(0, 3).Select(r => Merchant.SendUntilAnsweredAsync(
+            _e2e.Service, HttpMethod.Post, $"/payments/{id}/refunds", new { amount = 100 }, $"held-{r}")));
+        retried.ShouldAllBe(a => a.Status == HttpStatusCode.Accepted);
+        retried.Select(a => a.Body.GetProperty("refundId").GetGuid()).Distinct().Count().ShouldBe(3);
+        var settled = await Eventually.Until(() => Merchant.ReadAsync(_e2e, id),
+            p => p.GetProperty("refundedAmount").GetInt64() == 300, TimeSpan.FromSeconds(60));
+        var actions = await _e2e.Sandbox.GetFromJsonAsync<JsonElement>($"/payments/{settled.GetProperty("checkoutPaymentId").GetString()}/actions");
+        actions.EnumerateArray().Count(a => a.GetProperty("type").GetString() == "Refund").ShouldBe(3);
+        (await _e2e.StreamAsync(id)).Count(e => e.Data is Payments.Domain.RefundRequested).ShouldBe(3);
     }
 }
