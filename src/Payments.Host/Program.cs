@@ -20,7 +20,9 @@ builder.Services.AddPaymentsHealthChecks();
 builder.Services.AddApiSurface(builder.Configuration, builder.Environment);
 builder.Services.AddCheckout(builder.Configuration);
 builder.Services.Configure<PaymentTimings>(builder.Configuration.GetSection(PaymentTimings.Section));
-builder.Services.Configure<IdempotencyOptions>(builder.Configuration.GetSection(IdempotencyOptions.Section));
+builder.Services.AddOptions<IdempotencyOptions>().Bind(builder.Configuration.GetSection(IdempotencyOptions.Section))
+    .Validate(o => o.Lease > TimeSpan.Zero && o.Retention > o.Lease, "Idempotency:Lease must be positive and shorter than Idempotency:Retention.")
+    .ValidateOnStart();
 builder.Services.AddSweeper(builder.Configuration);
 
 var app = builder.Build();

@@ -199,8 +199,13 @@ public sealed class when_every_connection_is_terminated_while_webhooks_are_appli
     private Wired _e2e = null!;
 
     // Checkout.com's webhook retries (5 min, …) at TimeScale 300 come after 1 s; the KNET page stays open long enough.
+    private const string Name = "e2e_db_fault_terminate";
+
+    // The service's connections carry their own application name, so the fault hits this stack alone and never the
+    // other test assemblies sharing the database.
     public async ValueTask InitializeAsync() =>
-        _e2e = await Wired.StartAsync(database, "e2e_db_fault_terminate", timeScale: 300, pageExpiry: TimeSpan.FromHours(3));
+        _e2e = await Wired.StartAsync(database, Name, timeScale: 300, pageExpiry: TimeSpan.FromHours(3),
+            service: new Dictionary<string, string?> { ["ConnectionStrings:Payments"] = $"{database.ConnectionString};Application Name={Name}" });
 
     public async ValueTask DisposeAsync() => await _e2e.DisposeAsync();
 
@@ -209,7 +214,7 @@ public sealed class when_every_connection_is_terminated_while_webhooks_are_appli
     {
         var purchases = Enumerable.Range(0, 8).Select(n => Merchant.BuyAndRefundAsync(_e2e, n, refunds: 3)).ToList();
 
-        // The fault: every connection of ours terminated (as pg_terminate_backend does on a failover), forty times.
+        // The fault: every connection of the service terminated (as pg_terminate_backend does on a failover), forty times.
         await using (var admin = new NpgsqlConnection(database.ConnectionString))
         {
             await admin.OpenAsync();
@@ -217,7 +222,8 @@ public sealed class when_every_connection_is_terminated_while_webhooks_are_appli
             for (var i = 0; i < 40 && !purchases.TrueForAll(p => p.IsCompleted); i++)
             {
                 await using var kill = new NpgsqlCommand(
-                    "select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()", admin);
+                    "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = @name", admin);
+                kill.Parameters.AddWithValue("name", Name);
                 await kill.ExecuteScalarAsync();
                 await pace.WaitForNextTickAsync();
             }
@@ -237,6 +243,9 @@ public sealed class when_the_pool_is_two_connections_under_sixteen_merchants(Pos
             {
                 ["ConnectionStrings:Payments"] = database.ConnectionString + ";Maximum Pool Size=2;Timeout=1",
                 ["Idempotency:Lease"] = "00:00:05",
+
+                // A load test, not a test of the rate limit (AuthorizationTests has that).
+                ["RateLimits:PermitsPerWindow"] = "100000",
             });
 
     public async ValueTask DisposeAsync() => await _e2e.DisposeAsync();

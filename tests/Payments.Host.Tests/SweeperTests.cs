@@ -2,6 +2,8 @@ using System.Text.Json;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Payments.Domain;
@@ -378,12 +380,36 @@ public class when_the_settle_time_is_no_longer_than_a_checkout_call
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Checkout:TotalTimeout"] = "00:00:30",
+            ["Checkout:SecretKey"] = "sk_sbox_settle_time_test",
+            ["Checkout:WebhookSignatureKey"] = "whsec_settle_time_test",
             ["Payments:Sweeper:SettleTime"] = "00:00:30",
         }).Build();
-        using var services = new ServiceCollection().AddCheckout(configuration).AddSweeper(configuration).BuildServiceProvider();
+        using var services = new ServiceCollection()
+            .AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = Environments.Development })
+            .AddCheckout(configuration).AddSweeper(configuration).BuildServiceProvider();
 
         var refused = Should.Throw<OptionsValidationException>(() => services.GetRequiredService<IOptions<SweeperOptions>>().Value);
 
         refused.Failures.ShouldBe(["Payments:Sweeper:SettleTime must exceed Checkout:TotalTimeout, or a sweep may duplicate a check still being enrolled."]);
+    }
+}
+
+public class when_idempotency_keys_pass_their_retention(AppFixture app) : SweeperTest(app)
+{
+    [Fact]
+    public async Task the_sweep_deletes_their_records_and_keeps_the_others()
+    {
+        await using (var session = App.Store.LightweightSession())
+        {
+            session.Store(
+                new IdempotencyRecord { Id = "k|POST /payments|old", ExpiresAt = T0 - TimeSpan.FromSeconds(1), State = IdempotencyState.Completed },
+                new IdempotencyRecord { Id = "k|POST /payments|live", ExpiresAt = T0 + TimeSpan.FromHours(1), State = IdempotencyState.Completed });
+            await session.SaveChangesAsync();
+        }
+
+        await Sweep();
+
+        await using var query = App.Store.QuerySession();
+        (await query.Query<IdempotencyRecord>().Select(r => r.Id).ToListAsync()).ShouldBe(["k|POST /payments|live"]);
     }
 }

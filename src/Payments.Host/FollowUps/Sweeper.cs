@@ -44,6 +44,10 @@ public sealed partial class Sweeper(
         }
 
         var now = time.GetUtcNow();
+
+        // Merchant Idempotency-Keys past their retention are forgotten anyway (docs/architecture.md, "Idempotency"):
+        // the janitor removes their rows too, once, under the same lock.
+        session.DeleteWhere<IdempotencyRecord>(r => r.ExpiresAt < now);
         var settle = options.CurrentValue.SettleTime;
         var expected = (await UndecidedAsync(session, cancellation))
             .SelectMany(p => FollowUpCheck.For(p, timings.Value))
@@ -52,6 +56,7 @@ public sealed partial class Sweeper(
             .ToList();
         if (expected.Count == 0)
         {
+            await session.SaveChangesAsync(cancellation);
             return new SweepOutcome(true, 0);
         }
 

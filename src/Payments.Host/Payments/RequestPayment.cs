@@ -19,11 +19,12 @@ public static class RequestPaymentHandler
     /// </summary>
     public static async Task<(IMartenOp, OutgoingMessages)> Handle(
         RequestPayment command, IDocumentSession session, TimeProvider time, IOptions<PaymentTimings> timings,
-        ILogger<RequestPayment> logger, CancellationToken cancellation)
+        IOptions<Checkout.CheckoutOptions> checkout, ILogger<RequestPayment> logger, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(timings);
+        ArgumentNullException.ThrowIfNull(checkout);
         var outgoing = new OutgoingMessages();
         if (await session.Events.FetchStreamStateAsync(command.PaymentId, cancellation) is not null)
         {
@@ -38,7 +39,18 @@ public static class RequestPaymentHandler
             return (MartenOps.Nothing(), outgoing);
         }
 
-        outgoing.Delay(new ResolvePaymentRequest(command.PaymentId, 1), timings.Value.RequestRetries[0]);
+        outgoing.Delay(new ResolvePaymentRequest(command.PaymentId, 1), FirstAskAgain(timings.Value, checkout.Value));
         return (MartenOps.StartStream<Payment>(command.PaymentId, [.. decision.Events]), outgoing);
+    }
+
+    /// <summary>
+    /// When the first ask-again written with an intent fires: after the merchant's own call to Checkout.com has given
+    /// up (its total timeout), then the first retry wait — so it never races the call it stands in for.
+    /// </summary>
+    public static TimeSpan FirstAskAgain(PaymentTimings timings, Checkout.CheckoutOptions checkout)
+    {
+        ArgumentNullException.ThrowIfNull(timings);
+        ArgumentNullException.ThrowIfNull(checkout);
+        return checkout.TotalTimeout + timings.RequestRetries[0];
     }
 }

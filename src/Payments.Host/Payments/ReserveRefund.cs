@@ -22,10 +22,11 @@ public static class ReserveRefundHandler
     /// </summary>
     public static (RefundReservation, Events, OutgoingMessages) Handle(
         ReserveRefund command, [WriteAggregate(LoadStyle = ConcurrencyStyle.Exclusive)] Payment payment, IDocumentSession session,
-        TimeProvider time, IOptions<PaymentTimings> timings, ILogger<ReserveRefund> logger)
+        TimeProvider time, IOptions<PaymentTimings> timings, IOptions<Checkout.CheckoutOptions> checkout, ILogger<ReserveRefund> logger)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(timings);
+        ArgumentNullException.ThrowIfNull(checkout);
         Causes.Record(session, command.Cause);
         var decision = PaymentDecider.RequestRefund(
             payment, command.RefundId, command.Amount, command.Reference, time.GetUtcNow());
@@ -33,7 +34,8 @@ public static class ReserveRefundHandler
         var outgoing = new OutgoingMessages();
         if (decision.Kind == DecisionKind.Applied)
         {
-            outgoing.Delay(new ResolveRefund(command.PaymentId, command.RefundId, 1), timings.Value.RequestRetries[0]);
+            outgoing.Delay(new ResolveRefund(command.PaymentId, command.RefundId, 1),
+                RequestPaymentHandler.FirstAskAgain(timings.Value, checkout.Value));
         }
 
         var after = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e));
