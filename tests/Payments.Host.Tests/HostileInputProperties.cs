@@ -137,7 +137,7 @@ public static class HostileCases
 /// </summary>
 public class when_anything_hostile_reaches_any_route(AppFixture app) : HostileInputTest(app)
 {
-    [Property(MaxTest = 150, Arbitrary = [typeof(HostileCases)])]
+    [Property(MaxTest = 120, Arbitrary = [typeof(HostileCases)])]
     public async Task the_answer_is_never_a_5xx_and_nothing_is_stored(HostileCase request)
     {
         ArgumentNullException.ThrowIfNull(request);

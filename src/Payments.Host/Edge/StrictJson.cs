@@ -62,7 +62,7 @@ public static class StrictJson
         }
         catch (JsonException e)
         {
-            return (null, Problems.Malformed($"{e.Path ?? "$"}: {e.Message.Split(" Path: ", 2)[0]}"));
+            return (null, Problems.Malformed($"{e.Path ?? "$"}: {Reason(e)}"));
         }
 
         if (body is null)
@@ -75,4 +75,10 @@ public static class StrictJson
             ? (body, null)
             : (null, Problems.Of(StatusCodes.Status422UnprocessableEntity, PaymentDecider.RequestInvalid, T.InvalidTitle, errors: errors));
     }
+
+    /// <summary>STJ's reason without its position suffix, and without .NET type names a client cannot act on.</summary>
+    private static string Reason(JsonException e) =>
+        e.Message.StartsWith("The JSON value could not be converted to", StringComparison.Ordinal)
+            ? "The value has the wrong JSON type, or its text is not valid UTF-8 (a lone surrogate has none)."
+            : e.Message.Split(" Path: ", 2)[0];
 }

@@ -135,7 +135,9 @@ public sealed class Wired : IAsyncDisposable
                 .AddFilter("Payments", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning)
                 .AddFilter("Marten", LogLevel.Critical).AddFilter("Wolverine", LogLevel.Critical)
                 .AddFilter("System.Net.Http", LogLevel.Warning).AddFilter("Polly", LogLevel.Critical)));
-        factory.UseKestrel(0);
+        // An explicit loopback endpoint on a free port: UseKestrel(0) left the service on Kestrel's default
+        // localhost:5000 here, so two test runs on one machine could not start at the same time.
+        factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
         factory.StartServer();
         var serviceUrl = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
             .Addresses.Single().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
