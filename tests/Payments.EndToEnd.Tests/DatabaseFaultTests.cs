@@ -110,7 +110,9 @@ internal static class Merchant
             using var response = await client.SendAsync(request);
             seen.Add(response.StatusCode);
             var text = await response.Content.ReadAsStringAsync();
-            if (response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.Conflict) || attempt == 150)
+            var retry = response.StatusCode == HttpStatusCode.ServiceUnavailable
+                        || response.StatusCode == HttpStatusCode.Conflict && text.Contains("idempotency_key_in_use", StringComparison.Ordinal);
+            if (!retry || attempt == 150)
             {
                 return (response.StatusCode, JsonDocument.Parse(text.Length == 0 ? "null" : text).RootElement.Clone(), seen);
             }

@@ -31,7 +31,8 @@ public static class ReplayParkedWebhook
         ArgumentNullException.ThrowIfNull(outbox);
         await using var session = store.LightweightSession();
         outbox.Enroll(session);
-        var webhook = await session.LoadAsync<CheckoutWebhook>(id, cancellation);
+        // An id no webhook can have (the edge text rule) is simply not found; it never reaches SQL.
+        var webhook = Edge.EdgeText.Violation(id) is null ? await session.LoadAsync<CheckoutWebhook>(id, cancellation) : null;
         if (webhook is null)
         {
             return Problems.Of(StatusCodes.Status404NotFound, "webhook_not_found", "Webhook not found", $"No webhook {id}.");

@@ -93,9 +93,6 @@ public sealed class Wired : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Payments"] = connection,
-
-            // A free loopback port: without it Kestrel may fall back to localhost:5000, which two runs on one machine share.
-            ["urls"] = "http://127.0.0.1:0",
             ["EventStore:Schema"] = schema,
             ["EventStore:SchedulerPolling"] = "00:00:00.200",
 
