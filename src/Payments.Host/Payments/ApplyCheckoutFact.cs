@@ -16,15 +16,16 @@ public sealed record ApplyPaymentFact(Guid PaymentId, PaymentFact Fact, string? 
 public sealed record ApplyRefundFact(Guid PaymentId, RefundFact Fact, string? Cause = null, int RequestAttempt = 0);
 
 /// <summary>
-/// Pure handlers: the payment is fetched for writing, the decider names the events, and the check that must follow
-/// them is scheduled in the same transaction (Wolverine's Marten outbox), so a crash can never keep the events and
-/// lose the check (docs/architecture.md, "Follow-up checks and the sweeper"). A concurrent writer makes the save fail
-/// and the message is decided again on the new state.
+/// Pure handlers: the payment is fetched for writing under its stream's row lock (every quick writer of a payment takes
+/// it first, so writers queue instead of conflicting or deadlocking: docs/architecture.md, "Refund budget"), the
+/// decider names the events, and the check that must follow them is scheduled in the same transaction (Wolverine's
+/// Marten outbox), so a crash can never keep the events and lose the check (docs/architecture.md, "Follow-up checks
+/// and the sweeper").
 /// </summary>
 public static class ApplyCheckoutFactHandler
 {
     public static (Events, OutgoingMessages) Handle(
-        ApplyPaymentFact command, [WriteAggregate] Payment payment, IDocumentSession session, TimeProvider time,
+        ApplyPaymentFact command, [WriteAggregate(LoadStyle = ConcurrencyStyle.Exclusive)] Payment payment, IDocumentSession session, TimeProvider time,
         IOptions<PaymentTimings> timings, ILogger<ApplyPaymentFact> logger)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -63,7 +64,7 @@ public static class ApplyCheckoutFactHandler
     }
 
     public static (Events, OutgoingMessages) Handle(
-        ApplyRefundFact command, [WriteAggregate] Payment payment, IDocumentSession session, TimeProvider time,
+        ApplyRefundFact command, [WriteAggregate(LoadStyle = ConcurrencyStyle.Exclusive)] Payment payment, IDocumentSession session, TimeProvider time,
         IOptions<PaymentTimings> timings, ILogger<ApplyRefundFact> logger)
     {
         ArgumentNullException.ThrowIfNull(command);

@@ -9,7 +9,7 @@ public sealed record FlagPaymentForReview(Guid PaymentId, string Reason, string?
 
 public static class FlagPaymentForReviewHandler
 {
-    public static Events Handle(FlagPaymentForReview command, [WriteAggregate] Payment payment, IDocumentSession session, TimeProvider time)
+    public static Events Handle(FlagPaymentForReview command, [WriteAggregate(LoadStyle = ConcurrencyStyle.Exclusive)] Payment payment, IDocumentSession session, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(command);
         Causes.Record(session, command.Cause);

@@ -40,7 +40,7 @@ public static partial class ProcessCheckoutWebhookHandler
 
         // A webhook can beat the payment it is about: look again later, then park it for an operator.
         var stream = await FindPaymentAsync(session, data, webhook.CheckoutPaymentId, cancellation) is { } found
-            ? await session.Events.FetchForWriting<Payment>(found, cancellation)
+            ? await session.Events.FetchForExclusiveWriting<Payment>(found, cancellation)
             : null;
         if (stream?.Aggregate is not { } payment)
         {
