@@ -27,7 +27,17 @@ public static class EventStoreSetup
 
         var schema = builder.Configuration["EventStore:Schema"] ?? Schema;
         var polling = builder.Configuration.GetValue("EventStore:SchedulerPolling", TimeSpan.FromSeconds(5));
-        var marten = builder.Services.AddMarten(opts =>
+
+        // The async projections (daily totals, attention) run somewhere in the fleet unless switched off.
+        var asyncProjections = builder.Configuration.GetValue("EventStore:AsyncProjections", true);
+        var fleet = builder.Configuration.GetSection(FleetOptions.Section).Get<FleetOptions>() ?? new FleetOptions();
+        fleet.Validate();
+        var webhooks = builder.Configuration.GetSection(WebhookProcessingOptions.Section).Get<WebhookProcessingOptions>()
+                       ?? new WebhookProcessingOptions();
+        webhooks.Validate();
+        builder.Services.AddSingleton(fleet);
+        builder.Services.AddSingleton(webhooks);
+        builder.Services.AddMarten(opts =>
             {
                 opts.Connection(connectionString);
                 opts.DatabaseSchemaName = schema;
@@ -55,33 +65,45 @@ public static class EventStoreSetup
 
                 // A retry taking over a released key must not race another retry doing the same.
                 opts.Schema.For<Payments.IdempotencyRecord>().UseOptimisticConcurrency(true);
+                Webhooks.WebhookReceipts.AddTo(opts, schema);
             })
-            .IntegrateWithWolverine()
+            // Several hosts share the database: Wolverine's leader spreads each async projection over the nodes, one
+            // node per projection, and moves it when its node dies (docs/architecture.md, "A fleet").
+            .IntegrateWithWolverine(integration => integration.UseWolverineManagedEventSubscriptionDistribution = asyncProjections)
             // Every table exists before the first request: no schema change is ever attempted in the middle of a
             // request, where a database fault would turn it into a failed migration.
             .ApplyAllDatabaseChangesOnStartup();
-
-        // The async projections (daily totals, attention) run in this process unless switched off.
-        if (builder.Configuration.GetValue("EventStore:AsyncProjections", true))
-        {
-            marten.AddAsyncDaemon(JasperFx.Events.Daemon.DaemonMode.Solo);
-        }
 
         builder.Host.UseWolverine(opts =>
         {
             opts.ApplicationAssembly = typeof(EventStoreSetup).Assembly;
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
-            opts.Durability.Mode = DurabilityMode.Solo;
             opts.Durability.ScheduledJobPollingTime = polling;
+
+            // Any number of hosts with this configuration form one fleet: a leader elected by a PostgreSQL advisory
+            // lock assigns the durability agent (recovery of a dead node's messages, scheduled checks) and each async
+            // projection to exactly one node, and moves them when a node stops answering.
+            opts.Durability.Mode = DurabilityMode.Balanced;
+            opts.Durability.HealthCheckPollingTime = fleet.HealthCheckPollingTime;
+            opts.Durability.StaleNodeTimeout = fleet.StaleNodeTimeout;
+            opts.Durability.CheckAssignmentPeriod = fleet.CheckAssignmentPeriod;
 
             // Typed HttpClients are registered through a factory lambda, which Wolverine 6 refuses to inline.
             opts.CodeGeneration.AlwaysUseServiceLocationFor<Checkout.CheckoutClient>();
 
-            // Webhooks are applied one at a time, in the order they were stored: clean delivery replays in order and
-            // two webhooks of one payment never race each other.
-            opts.PublishMessage<Webhooks.ProcessCheckoutWebhook>().ToLocalQueue("checkout-webhooks");
-            opts.LocalQueue("checkout-webhooks").Sequential();
+            // Webhooks in order per payment, in parallel across payments: a payment's messages go to one of N durable
+            // local queues by a hash of Checkout.com's payment id, and within a queue one payment's messages run one
+            // at a time while others run beside them. Across nodes and crashes the order comes from the handler,
+            // which applies a payment's waiting webhooks in receipt order under its row lock
+            // (docs/architecture.md, "Webhooks in order").
+            opts.MessagePartitioning
+                .ByMessage<Webhooks.ProcessCheckoutWebhook>(m => m.CheckoutPaymentId ?? m.EventId)
+                .PublishToPartitionedLocalMessaging("checkout-webhooks", webhooks.Queues, topology =>
+                {
+                    topology.Message<Webhooks.ProcessCheckoutWebhook>();
+                    topology.MaxDegreeOfParallelism = webhooks.Slots;
+                });
 
             // Two writers decided on the same version: the loser decides again on the new state. Each retry re-reads,
             // so a conflict cannot repeat for ever; past the inline tries the message waits its turn instead of dying.

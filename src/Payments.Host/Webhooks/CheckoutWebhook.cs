@@ -26,6 +26,14 @@ public enum WebhookProcessing
 public sealed class CheckoutWebhook
 {
     public string Id { get; set; } = "";
+
+    /// <summary>
+    /// The receipt number: taken from a PostgreSQL sequence before the webhook is stored and acknowledged, so a webhook
+    /// acknowledged before another was received always has the lower number, whichever node took either. One payment's
+    /// webhooks are applied in this order (docs/architecture.md, "Webhooks in order").
+    /// </summary>
+    public long Sequence { get; set; }
+
     public string Type { get; set; } = "";
     public string CheckoutPaymentId { get; set; } = "";
     public Guid? PaymentId { get; set; }
@@ -42,5 +50,9 @@ public sealed class CheckoutWebhook
     public DateTimeOffset? ProcessedAt { get; set; }
 }
 
-/// <summary>Processes one stored webhook, apart from the request that delivered it.</summary>
-public sealed record ProcessCheckoutWebhook(string EventId);
+/// <summary>
+/// Processes the stored webhooks of one payment, apart from the request that delivered them: the one named and every
+/// other of its payment still waiting, in receipt order. Partitioned by Checkout.com's payment id, so one node applies
+/// one payment's webhooks one at a time while other payments run beside them.
+/// </summary>
+public sealed record ProcessCheckoutWebhook(string EventId, string? CheckoutPaymentId = null);

@@ -51,7 +51,7 @@ public static class ReplayParkedWebhook
             .Set(w => w.Processing, WebhookProcessing.Received)
             .Set(w => w.LookupAttempts, 0)
             .Increment(w => w.Replays);
-        await outbox.SendAsync(new ProcessCheckoutWebhook(webhook.Id));
+        await outbox.SendAsync(new ProcessCheckoutWebhook(webhook.Id, webhook.CheckoutPaymentId));
         await session.SaveChangesAsync(cancellation);
         return Results.Accepted($"/webhooks/parked/{id}", new { replayed = webhook.Id });
     }

@@ -10,8 +10,12 @@ using Wolverine;
 namespace Payments.Host.Webhooks;
 
 /// <summary>
-/// Applies one stored webhook through the machines. The payment's events and the webhook's outcome are written in
-/// one transaction; a concurrent writer makes it fail and the whole decision is taken again on the new state.
+/// Applies stored webhooks through the machines, one payment at a time (docs/architecture.md, "Webhooks in order"). The
+/// message names one webhook; the handler takes the payment's row lock and applies every webhook of that payment still
+/// waiting, the named one included, in receipt order. Whichever message of a payment runs first — after a crash, on
+/// another node, or redelivered — the payment sees its webhooks in the order we acknowledged them; the later messages
+/// find their webhooks done and change nothing. The events, each webhook's outcome and the follow-up checks are written
+/// in one transaction.
 /// </summary>
 public static partial class ProcessCheckoutWebhookHandler
 {
@@ -28,46 +32,51 @@ public static partial class ProcessCheckoutWebhookHandler
             return outgoing;
         }
 
+        var now = time.GetUtcNow();
+        using (var json = JsonDocument.Parse(webhook.Body))
+        {
+            var data = json.RootElement.GetProperty("data");
+            if (WebhookFacts.From(webhook.Type, data) is null)
+            {
+                Finish(session, webhook.Id, WebhookProcessing.Ignored, $"{webhook.Type} is not a KNET payment event", now);
+                return outgoing;
+            }
+
+            // A webhook can beat the payment it is about: look again later, then park it for an operator.
+            if (await LockPaymentAsync(session, WebhookFacts.PaymentId(data), webhook.CheckoutPaymentId, cancellation) is not { } stream)
+            {
+                LookAgainOrPark(session, message, webhook, timings.Value, outgoing, logger, now);
+                return outgoing;
+            }
+
+            // Under the payment's row lock every webhook of it that is committed is visible, and none is being applied
+            // elsewhere: apply them all, oldest receipt first.
+            var waiting = await session.Query<CheckoutWebhook>()
+                .Where(w => w.CheckoutPaymentId == webhook.CheckoutPaymentId && w.Processing == WebhookProcessing.Received)
+                .OrderBy(w => w.Sequence).ThenBy(w => w.ReceivedAt)
+                .ToListAsync(cancellation);
+            var payment = stream.Aggregate!;
+            foreach (var next in waiting)
+            {
+                payment = Apply(session, stream, payment, next, outgoing, logger, now);
+            }
+        }
+
+        return outgoing;
+    }
+
+    /// <summary>One webhook's decision on the payment as the earlier webhooks left it; returns the payment after it.</summary>
+    private static Payment Apply(
+        IDocumentSession session, IEventStream<Payment> stream, Payment payment, CheckoutWebhook webhook,
+        OutgoingMessages outgoing, ILogger logger, DateTimeOffset now)
+    {
         using var json = JsonDocument.Parse(webhook.Body);
         var data = json.RootElement.GetProperty("data");
-        var now = time.GetUtcNow();
         var fact = WebhookFacts.From(webhook.Type, data);
         if (fact is null)
         {
             Finish(session, webhook.Id, WebhookProcessing.Ignored, $"{webhook.Type} is not a KNET payment event", now);
-            return outgoing;
-        }
-
-        // A webhook can beat the payment it is about: look again later, then park it for an operator.
-        var stream = await FindPaymentAsync(session, data, webhook.CheckoutPaymentId, cancellation) is { } found
-            ? await session.Events.FetchForExclusiveWriting<Payment>(found, cancellation)
-            : null;
-        if (stream?.Aggregate is not { } payment)
-        {
-            var looks = webhook.LookupAttempts + 1;
-            if (PaymentTimings.WaitAfter(timings.Value.UnknownPaymentRetries, looks - 1) is { } wait)
-            {
-                session.Patch<CheckoutWebhook>(webhook.Id)
-                    .Set(w => w.LookupAttempts, looks)
-                    .Set(w => w.Outcome, $"no payment for {webhook.CheckoutPaymentId} yet (look {looks})");
-                outgoing.Delay(message, wait);
-            }
-            else
-            {
-                Finish(session, webhook.Id, WebhookProcessing.Parked,
-                        $"no payment for {webhook.CheckoutPaymentId} after {looks} looks", now)
-                    .Set(w => w.LookupAttempts, looks);
-                Parked(logger, webhook.Id, webhook.Type, webhook.CheckoutPaymentId);
-            }
-
-            return outgoing;
-        }
-
-        var paymentId = payment.Id;
-        session.SetHeader(Causes.Header, Causes.Webhook(webhook.Id));
-        if (data.TryGetProperty("action_id", out var action) && action.ValueKind == JsonValueKind.String)
-        {
-            session.SetHeader(Causes.CheckoutActionHeader, action.GetString()!);
+            return payment;
         }
 
         var decision = fact switch
@@ -76,23 +85,60 @@ public static partial class ProcessCheckoutWebhookHandler
             RefundFact f => PaymentDecider.Decide(payment, f, now),
             _ => throw new InvalidOperationException($"Unexpected fact {fact}"),
         };
-        stream.AppendMany(decision.Events);
+
+        // Each event names the webhook that caused it: several webhooks share this transaction, so the cause is the
+        // event's own header, not the session's.
+        var action = data.TryGetProperty("action_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+        foreach (var change in decision.Events)
+        {
+            var @event = session.Events.BuildEvent(change);
+            @event.SetHeader(Causes.Header, Causes.Webhook(webhook.Id));
+            if (action is not null)
+            {
+                @event.SetHeader(Causes.CheckoutActionHeader, action);
+            }
+
+            stream.AppendOne(@event);
+            payment = Payment.Evolve(payment, change)!;
+        }
+
         Finish(session, webhook.Id, decision.Kind switch
         {
             DecisionKind.Applied => WebhookProcessing.Applied,
             DecisionKind.Flagged => WebhookProcessing.Flagged,
             _ => WebhookProcessing.NoOp,
-        }, decision.Reason, now).Set(w => w.PaymentId, paymentId);
-        Processed(logger, webhook.Id, webhook.Type, paymentId, decision.Kind, decision.Reason);
+        }, decision.Reason, now).Set(w => w.PaymentId, payment.Id);
+        Processed(logger, webhook.Id, webhook.Type, payment.Id, decision.Kind, decision.Reason);
 
         // Once KNET has decided, read Checkout.com's payment details for KNET's own record of it.
         if (decision.Kind == DecisionKind.Applied && fact is PaymentFact.Captured or PaymentFact.CaptureDeclined
                 or PaymentFact.Canceled or PaymentFact.Expired)
         {
-            outgoing.Add(new ReconcilePayment(paymentId, 0));
+            outgoing.Add(new ReconcilePayment(payment.Id, 0));
         }
 
-        return outgoing;
+        return payment;
+    }
+
+    private static void LookAgainOrPark(
+        IDocumentSession session, ProcessCheckoutWebhook message, CheckoutWebhook webhook, PaymentTimings timings,
+        OutgoingMessages outgoing, ILogger logger, DateTimeOffset now)
+    {
+        var looks = webhook.LookupAttempts + 1;
+        if (PaymentTimings.WaitAfter(timings.UnknownPaymentRetries, looks - 1) is { } wait)
+        {
+            session.Patch<CheckoutWebhook>(webhook.Id)
+                .Set(w => w.LookupAttempts, looks)
+                .Set(w => w.Outcome, $"no payment for {webhook.CheckoutPaymentId} yet (look {looks})");
+            outgoing.Delay(message with { CheckoutPaymentId = webhook.CheckoutPaymentId }, wait);
+        }
+        else
+        {
+            Finish(session, webhook.Id, WebhookProcessing.Parked,
+                    $"no payment for {webhook.CheckoutPaymentId} after {looks} looks", now)
+                .Set(w => w.LookupAttempts, looks);
+            Parked(logger, webhook.Id, webhook.Type, webhook.CheckoutPaymentId);
+        }
     }
 
     /// <summary>
@@ -108,16 +154,24 @@ public static partial class ProcessCheckoutWebhookHandler
             .Set(w => w.Outcome, outcome)
             .Set(w => w.ProcessedAt, now);
 
-    private static async Task<Guid?> FindPaymentAsync(IDocumentSession session, JsonElement data, string checkoutPaymentId, CancellationToken cancellation)
+    /// <summary>
+    /// The payment's stream, loaded once and locked (<c>FOR UPDATE</c> on its stream row): by our id from the metadata we
+    /// sent, else by Checkout.com's payment id. Null when no payment of ours matches (yet).
+    /// </summary>
+    private static async Task<IEventStream<Payment>?> LockPaymentAsync(
+        IDocumentSession session, Guid? paymentId, string checkoutPaymentId, CancellationToken cancellation)
     {
-        if (WebhookFacts.PaymentId(data) is { } id && await session.LoadAsync<Payment>(id, cancellation) is not null)
+        if (paymentId is { } id && await session.Events.FetchForExclusiveWriting<Payment>(id, cancellation) is { Aggregate: not null } byOurId)
         {
-            return id;
+            return byOurId;
         }
 
         var byCheckoutId = await session.Query<Payment>().Where(p => p.CheckoutPaymentId == checkoutPaymentId)
             .Select(p => p.Id).ToListAsync(cancellation);
-        return byCheckoutId.Count == 1 ? byCheckoutId[0] : null;
+        return byCheckoutId.Count == 1 && byCheckoutId[0] != paymentId
+               && await session.Events.FetchForExclusiveWriting<Payment>(byCheckoutId[0], cancellation) is { Aggregate: not null } stream
+            ? stream
+            : null;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {EventId} {Type} parked: no payment for {CheckoutPaymentId}")]

@@ -55,15 +55,15 @@ public static partial class ReceiveCheckoutWebhook
                 "A webhook is a UTF-8 JSON object with id, type and data.id", problem, error is null ? null : [error]);
         }
 
+        await using var session = store.LightweightSession();
         var webhook = new CheckoutWebhook
         {
-            Id = envelope.Id, Type = envelope.Type, CheckoutPaymentId = envelope.PaymentId,
-            Body = Encoding.UTF8.GetString(body), ReceivedAt = time.GetUtcNow(),
+            Id = envelope.Id, Sequence = await WebhookReceipts.NextAsync(session, cancellation), Type = envelope.Type,
+            CheckoutPaymentId = envelope.PaymentId, Body = Encoding.UTF8.GetString(body), ReceivedAt = time.GetUtcNow(),
         };
-        await using var session = store.LightweightSession();
         outbox.Enroll(session);
         session.Insert(webhook);
-        await outbox.SendAsync(new ProcessCheckoutWebhook(webhook.Id));
+        await outbox.SendAsync(new ProcessCheckoutWebhook(webhook.Id, webhook.CheckoutPaymentId));
         try
         {
             await session.SaveChangesAsync(cancellation);

@@ -35,7 +35,6 @@ public sealed class AppFixture(PostgresDatabase database) : IAsyncLifetime
             {
                 services.RemoveAll<TimeProvider>();
                 services.AddSingleton<TimeProvider>(Clock);
-                services.RunWolverineInSoloMode();
                 services.DisableAllExternalWolverineTransports();
                 // The tests' clock stands days behind the real one, so a check the sweeper re-created "now" would fire
                 // at once and call a Checkout.com that is not there, in the middle of another test. The sweeper's own
