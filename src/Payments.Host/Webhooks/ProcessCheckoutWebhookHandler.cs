@@ -50,7 +50,8 @@ public static partial class ProcessCheckoutWebhookHandler
             }
 
             // Under the payment's row lock every webhook of it that is committed is visible, and none is being applied
-            // elsewhere: apply them all, oldest receipt first.
+            // elsewhere: apply them all, oldest receipt first. The triggering webhook is among them, unless another
+            // node applied it between our first read and the lock.
             var waiting = await session.Query<CheckoutWebhook>()
                 .Where(w => w.CheckoutPaymentId == webhook.CheckoutPaymentId && w.Processing == WebhookProcessing.Received)
                 .OrderBy(w => w.Sequence).ThenBy(w => w.ReceivedAt)
@@ -72,6 +73,13 @@ public static partial class ProcessCheckoutWebhookHandler
     {
         using var json = JsonDocument.Parse(webhook.Body);
         var data = json.RootElement.GetProperty("data");
+        if (WebhookFacts.PaymentId(data) is { } named && named != payment.Id)
+        {
+            // It names another payment (a mistaken or hostile body reusing this Checkout.com id): its own message
+            // decides it against the payment it names.
+            return payment;
+        }
+
         var fact = WebhookFacts.From(webhook.Type, data);
         if (fact is null)
         {
@@ -155,21 +163,22 @@ public static partial class ProcessCheckoutWebhookHandler
             .Set(w => w.ProcessedAt, now);
 
     /// <summary>
-    /// The payment's stream, loaded once and locked (<c>FOR UPDATE</c> on its stream row): by our id from the metadata we
-    /// sent, else by Checkout.com's payment id. Null when no payment of ours matches (yet).
+    /// The payment's stream, loaded once and locked (<c>FOR UPDATE</c> on its stream row): the payment our id in the
+    /// metadata names, or, for a webhook without it, the one payment with this Checkout.com id. Null when no payment of
+    /// ours matches (yet). A webhook belongs to the payment it names and to no other, so the webhooks applied together
+    /// under one lock are exactly that payment's.
     /// </summary>
     private static async Task<IEventStream<Payment>?> LockPaymentAsync(
         IDocumentSession session, Guid? paymentId, string checkoutPaymentId, CancellationToken cancellation)
     {
-        if (paymentId is { } id && await session.Events.FetchForExclusiveWriting<Payment>(id, cancellation) is { Aggregate: not null } byOurId)
+        if (paymentId is null)
         {
-            return byOurId;
+            var byCheckoutId = await session.Query<Payment>().Where(p => p.CheckoutPaymentId == checkoutPaymentId)
+                .Select(p => p.Id).ToListAsync(cancellation);
+            paymentId = byCheckoutId.Count == 1 ? byCheckoutId[0] : null;
         }
 
-        var byCheckoutId = await session.Query<Payment>().Where(p => p.CheckoutPaymentId == checkoutPaymentId)
-            .Select(p => p.Id).ToListAsync(cancellation);
-        return byCheckoutId.Count == 1 && byCheckoutId[0] != paymentId
-               && await session.Events.FetchForExclusiveWriting<Payment>(byCheckoutId[0], cancellation) is { Aggregate: not null } stream
+        return paymentId is { } id && await session.Events.FetchForExclusiveWriting<Payment>(id, cancellation) is { Aggregate: not null } stream
             ? stream
             : null;
     }
