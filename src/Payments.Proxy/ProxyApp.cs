@@ -51,7 +51,8 @@ public static class ProxyApp
                 {
                     Enabled = true,
                     Interval = options.HealthInterval,
-                    Timeout = options.HealthInterval,
+                    // A killed node refuses at once; the timeout only catches a hung one, and a busy one gets some slack.
+                    Timeout = options.HealthInterval * 2,
                     Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
                     Path = "/health",
                 },
