@@ -125,27 +125,3 @@ public sealed class when_callers_present_api_keys(PostgresDatabase database) : I
         (await webhook.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("webhook_unauthenticated");
     }
 }
-
-public sealed class when_a_merchant_writes_too_fast(PostgresDatabase database)
-{
-    [Fact]
-    public async Task creates_beyond_the_limit_are_429_with_retry_after()
-    {
-        await using var e2e = await Wired.StartAsync(database, "e2e_ratelimit", new Dictionary<string, string?>
-        {
-            ["RateLimits:PermitsPerWindow"] = "2",
-            ["RateLimits:Window"] = "00:01:00",
-        });
-
-        var statuses = new List<HttpResponseMessage>();
-        for (var i = 0; i < 3; i++)
-        {
-            statuses.Add(await e2e.Service.PostAsJsonAsync("/payments", Wired.PaymentBody()));
-        }
-
-        statuses.Select(s => s.StatusCode).ShouldBe([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.TooManyRequests]);
-        statuses[2].Headers.RetryAfter.ShouldNotBeNull();
-        (await statuses[2].Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("rate_limited");
-        statuses.ForEach(s => s.Dispose());
-    }
-}

@@ -10,6 +10,7 @@ using Payments.Domain;
 using Payments.Host.Checkout;
 using Payments.Host.FollowUps;
 using Payments.Host.Payments;
+using Payments.Host.RateLimits;
 using Payments.Host.Tests.Fixtures;
 using Shouldly;
 using Wolverine;
@@ -411,5 +412,34 @@ public class when_idempotency_keys_pass_their_retention(AppFixture app) : Sweepe
 
         await using var query = App.Store.QuerySession();
         (await query.Query<IdempotencyRecord>().Select(r => r.Id).ToListAsync()).ShouldBe(["k|POST /payments|live"]);
+    }
+}
+
+public class when_rate_limit_windows_have_ended(AppFixture app) : SweeperTest(app)
+{
+    [Fact]
+    public async Task the_sweep_deletes_their_counts_and_keeps_the_current_window()
+    {
+        var windows = App.Host.Services.GetRequiredService<FleetWindows>();
+        var cancellation = TestContext.Current.CancellationToken;
+        await using (var connection = await OpenAsync())
+        {
+            await using var clear = new NpgsqlCommand($"delete from {EventStore.EventStoreSetup.Schema}.{FleetWindows.TableName}", connection);
+            await clear.ExecuteNonQueryAsync(cancellation);
+        }
+
+        var first = await windows.CountAsync("writes|ended", 1, cancellation);
+        var second = await windows.CountAsync("writes|ended", 1, cancellation);
+        App.Clock.Advance(windows.Options.Window);
+        await windows.CountAsync("writes|current", 1, cancellation);
+
+        await Sweep();
+
+        first.Count.ShouldBe(1);
+        second.Count.ShouldBe(2);
+        second.UntilWindowEnds.ShouldBe(FleetWindows.WindowStart(T0, windows.Options.Window) + windows.Options.Window - T0);
+        await using var read = await OpenAsync();
+        await using var keys = new NpgsqlCommand($"select string_agg(key, ',') from {EventStore.EventStoreSetup.Schema}.{FleetWindows.TableName}", read);
+        (await keys.ExecuteScalarAsync(cancellation)).ShouldBe("writes|current");
     }
 }

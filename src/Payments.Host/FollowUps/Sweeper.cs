@@ -2,6 +2,7 @@ using Marten;
 using Microsoft.Extensions.Options;
 using Payments.Domain;
 using Payments.Host.Payments;
+using Payments.Host.RateLimits;
 using Wolverine;
 using Wolverine.Marten;
 using Wolverine.Runtime;
@@ -19,7 +20,7 @@ public sealed record SweepOutcome(bool Ran, int Recreated);
 /// </summary>
 public sealed partial class Sweeper(
     IServiceScopeFactory scopes, IWolverineRuntime runtime, TimeProvider time, IOptions<PaymentTimings> timings,
-    IOptionsMonitor<SweeperOptions> options, ILogger<Sweeper> logger)
+    IOptionsMonitor<SweeperOptions> options, FleetWindows rateLimits, ILogger<Sweeper> logger)
 {
     /// <summary>
     /// The first key of the two-key advisory lock (<c>pg_try_advisory_xact_lock(int, int)</c>); the second is the hash
@@ -48,6 +49,8 @@ public sealed partial class Sweeper(
         // Merchant Idempotency-Keys past their retention are forgotten anyway (docs/architecture.md, "Idempotency"):
         // the janitor removes their rows too, once, under the same lock.
         session.DeleteWhere<IdempotencyRecord>(r => r.ExpiresAt < now);
+        // So are the rate limiter's counts of windows that have ended (docs/architecture.md, "Rate limits").
+        rateLimits.ForgetEndedWindows(session, now);
         var settle = options.CurrentValue.SettleTime;
         var expected = (await UndecidedAsync(session, cancellation))
             .SelectMany(p => FollowUpCheck.For(p, timings.Value))

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Http.Metadata;
 using Payments.Host.Edge;
 using Payments.Host.Payments;
+using Payments.Host.RateLimits;
 using Wolverine.Http;
 
 namespace Payments.Host.Security;
@@ -76,16 +77,17 @@ public static class ApiSurface
             }
         }));
 
-        var permits = configuration.GetValue("RateLimits:PermitsPerWindow", 100);
-        var window = configuration.GetValue("RateLimits:Window", TimeSpan.FromSeconds(10));
+        // Counted in PostgreSQL, so the limit holds for the fleet, not per node (docs/architecture.md, "Rate limits").
+        services.AddFleetRateLimits(configuration);
         services.AddRateLimiter(options =>
         {
-            options.AddPolicy(WritesRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.User.Identity?.Name ?? context.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = window, QueueLimit = 0 }));
+            options.AddPolicy(WritesRateLimit, context => FleetRateLimitSetup.Partition(context, WritesRateLimit,
+                context.User.Identity?.Name ?? context.Connection.RemoteIpAddress?.ToString() ?? "anonymous"));
             options.OnRejected = async (context, cancellation) =>
             {
-                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : window;
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
+                    ? wait
+                    : context.HttpContext.RequestServices.GetRequiredService<FleetWindows>().Options.Window;
                 context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await Problems.Of(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests",
                     $"Retry after {Math.Ceiling(retryAfter.TotalSeconds)} s.").ExecuteAsync(context.HttpContext);

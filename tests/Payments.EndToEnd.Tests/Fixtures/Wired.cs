@@ -39,6 +39,7 @@ public sealed class Wired : IAsyncDisposable
     private readonly WebApplicationFactory<Program> _service;
 
     private readonly IReadOnlyList<string> _environment;
+    private bool _disposed;
 
     private Wired(WebApplication sandbox, WebApplicationFactory<Program> service, string sandboxUrl, string serviceUrl, IReadOnlyList<string> environment)
     {
@@ -47,10 +48,17 @@ public sealed class Wired : IAsyncDisposable
         _service = service;
         SandboxUrl = sandboxUrl;
         ServiceUrl = serviceUrl;
-        Service = new HttpClient { BaseAddress = new Uri(serviceUrl) };
-        Service.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Bearer {AdminKey}");
+        Service = ClientOf(serviceUrl, AdminKey);
         Sandbox = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(sandboxUrl) };
         Sandbox.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Bearer {SecretKey}");
+    }
+
+    /// <summary>A client of the service at <paramref name="url"/> presenting <paramref name="key"/>.</summary>
+    public static HttpClient ClientOf(string url, string key)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(url) };
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Bearer {key}");
+        return client;
     }
 
     public string SandboxUrl { get; }
@@ -68,7 +76,7 @@ public sealed class Wired : IAsyncDisposable
 
     public static async Task<Wired> StartAsync(
         PostgresDatabase database, string schema, IDictionary<string, string?>? service = null, double timeScale = 60,
-        bool webhooks = true, TimeSpan? pageExpiry = null)
+        bool webhooks = true, TimeSpan? pageExpiry = null, Action<IServiceCollection>? services = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         var connection = database.ConnectionString;
@@ -127,25 +135,55 @@ public sealed class Wired : IAsyncDisposable
             System.Environment.SetEnvironmentVariable(key.Replace(":", "__", StringComparison.Ordinal), value);
         }
 
-        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-            builder.ConfigureLogging(logging => logging
-                .AddFilter("Payments", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning)
-                .AddFilter("Marten", LogLevel.Critical).AddFilter("Wolverine", LogLevel.Critical)
-                .AddFilter("System.Net.Http", LogLevel.Warning).AddFilter("Polly", LogLevel.Critical)));
-        // An explicit loopback endpoint on a free port: UseKestrel(0) left the service on Kestrel's default
-        // localhost:5000 here, so two test runs on one machine could not start at the same time.
-        factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
-        factory.StartServer();
-        var serviceUrl = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
-            .Addresses.Single().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
+        var (factory, serviceUrl) = StartService(services);
 
         await factory.Services.GetRequiredService<IDocumentStore>().Advanced.Clean.DeleteAllEventDataAsync();
         await factory.Services.GetRequiredService<IDocumentStore>().Advanced.Clean.DeleteAllDocumentsAsync();
+        // The rate limiter's counts live in the schema too: a window a previous run used may still be current.
+        await using (var session = factory.Services.GetRequiredService<IDocumentStore>().LightweightSession())
+        {
+            session.QueueSqlCommand($"delete from {schema}.{Payments.Host.RateLimits.FleetWindows.TableName}");
+            await session.SaveChangesAsync();
+        }
 
         // Point the sandbox's webhooks at the running service (or nowhere: every webhook lost).
         ((IConfigurationRoot)sandbox.Configuration)["Sandbox:WebhookUrl"] = webhooks ? $"{serviceUrl}/webhooks/checkout" : "";
         ((IConfigurationRoot)sandbox.Configuration).Reload();
         return new Wired(sandbox, factory, sandboxUrl, serviceUrl, environment);
+    }
+
+    /// <summary>
+    /// Another node of the same service: same database, schema and configuration (the environment this stack set is
+    /// still in force), its own port. Dispose it before the stack.
+    /// </summary>
+    public Node StartNode(Action<IServiceCollection>? services = null)
+    {
+        // Its configuration is the environment this stack set, which its disposal removes.
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var (factory, url) = StartService(services);
+        return new Node(factory, url);
+    }
+
+    private static (WebApplicationFactory<Program> Factory, string Url) StartService(Action<IServiceCollection>? services)
+    {
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.ConfigureLogging(logging => logging
+                .AddFilter("Payments", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning)
+                .AddFilter("Marten", LogLevel.Critical).AddFilter("Wolverine", LogLevel.Critical)
+                .AddFilter("System.Net.Http", LogLevel.Warning).AddFilter("Polly", LogLevel.Critical));
+            if (services is not null)
+            {
+                builder.ConfigureServices(services);
+            }
+        });
+        // An explicit loopback endpoint on a free port: UseKestrel(0) left the service on Kestrel's default
+        // localhost:5000 here, so two test runs on one machine could not start at the same time.
+        factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+        factory.StartServer();
+        var url = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.Single().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
+        return (factory, url);
     }
 
     public static Dictionary<string, object?> PaymentBody(long amount = 1000, string reference = "ORD-5023-4E89") => new()
@@ -221,6 +259,7 @@ public sealed class Wired : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _disposed = true;
         Service.Dispose();
         Sandbox.Dispose();
         await _service.DisposeAsync();
@@ -230,5 +269,21 @@ public sealed class Wired : IAsyncDisposable
         {
             System.Environment.SetEnvironmentVariable(variable, null);
         }
+    }
+}
+
+/// <summary>One more node of a <see cref="Wired"/> service, with a client that presents the admin key.</summary>
+public sealed class Node(WebApplicationFactory<Program> factory, string url) : IAsyncDisposable
+{
+    public string Url { get; } = url;
+
+    public HttpClient Client { get; } = Wired.ClientOf(url, Wired.AdminKey);
+
+    public IServiceProvider Services => factory.Services;
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await factory.DisposeAsync();
     }
 }

@@ -1,0 +1,3 @@
+using Payments.Proxy;
+
+await ProxyApp.Build(args).RunAsync();
