@@ -58,9 +58,9 @@ else
   for i in $(seq 1 "$nodes"); do
     url="http://127.0.0.1:508$i"
     # The built assembly itself (not `dotnet run`), so the pid printed below is the node's own process.
-    # Until the fleet runs Wolverine and Marten's daemon in a fleet-aware mode, only node 1 runs the async projections.
+    # Every node gets the same configuration: the fleet's leader gives each its share of the work.
     (cd src/Payments.Host/bin/Release/net10.0 && exec env "${checkout_settings[@]}" ASPNETCORE_URLS="$url" \
-      EventStore__AsyncProjections="$([ "$i" -eq 1 ] && echo true || echo false)" dotnet Payments.Host.dll) &
+      dotnet Payments.Host.dll) &
     pids+=($!); node_pids+=($!); node_urls+=("$url")
     proxy_settings+=("Proxy__Backends__$((i - 1))=$url")
   done
@@ -83,7 +83,8 @@ if [ "$nodes" -gt 1 ]; then
     echo "    node$i  ${node_urls[$((i - 1))]}  pid ${node_pids[$((i - 1))]}"
   done
   echo "  Kill one (kill -9 ${node_pids[$(( nodes - 1 ))]}) and keep calling $service_url: within about two seconds the"
-  echo "  proxy stops sending it requests, and the others answer for it (the same database, the same payments)."
+  echo "  proxy stops sending it requests, and the others answer for it (the same database, the same payments);"
+  echo "  within about ten seconds (Fleet:StaleNodeTimeout) its scheduled checks and projections move to a survivor."
 fi
 
 cat <<EOT
