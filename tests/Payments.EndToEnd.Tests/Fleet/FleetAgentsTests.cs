@@ -54,7 +54,7 @@ public sealed class when_three_hosts_share_one_database(PostgresDatabase databas
         after.Nodes.ShouldNotContain(leader.NodeId!.Value, "the dead leader's node row is gone");
 
         // The agents run where they are assigned: more payments through the survivors, and the totals stay exact.
-        var more = await CaptureAsync(survivors, count: 6, firstAmount: 2_375);
+        var more = await CaptureAsync(survivors, count: 6, firstAmount: 2_370);
         await TotalsShouldBe(survivors[0], [.. payments, .. more]);
         _fleet.FailuresOutsideKillWindows().ShouldBeEmpty(
             $"no failure outside {string.Join("; ", _fleet.Kills)} ({_fleet.LogFiles})");

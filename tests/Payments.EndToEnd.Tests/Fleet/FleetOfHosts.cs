@@ -384,14 +384,22 @@ public sealed class FleetOfHosts : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(via);
         var body = Wired.PaymentBody(amount, reference);
         using var created = await via.Client.PostAsJsonAsync(new Uri("/payments", UriKind.Relative), body);
-        created.EnsureSuccessStatusCode();
+        if (!created.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST /payments on {via.Name}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        }
+
         var payment = await created.Content.ReadFromJsonAsync<JsonElement>();
         var id = payment.GetProperty("id").GetGuid();
         var checkoutId = payment.GetProperty("checkoutPaymentId").GetString()!;
 
         using var sandbox = new HttpClient { BaseAddress = new Uri(_sandboxUrl ?? throw new InvalidOperationException("This fleet has no sandbox.")) };
         using var completed = await sandbox.PostAsJsonAsync(new Uri($"/_sandbox/payments/{checkoutId}/complete", UriKind.Relative), new { outcome = "captured" });
-        completed.EnsureSuccessStatusCode();
+        if (!completed.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"completing {checkoutId} at the sandbox: {(int)completed.StatusCode} {await completed.Content.ReadAsStringAsync()}");
+        }
+
         var webhooks = _sandbox!.Services.GetRequiredService<WebhookDispatcher>().Deliveries
             .Where(d => d.PaymentId == checkoutId)
             .Select(d => new SandboxWebhook(d.EventId, d.Type, d.Body, d.Signature)).ToList();

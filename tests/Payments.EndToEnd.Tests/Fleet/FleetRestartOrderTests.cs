@@ -26,7 +26,7 @@ public sealed class when_the_only_host_dies_before_applying_a_payments_webhooks(
     {
         var first = (await _fleet.StartHostsAsync(1))[0];
         await _fleet.SettledAsync(TimeSpan.FromSeconds(30));
-        var payment = await _fleet.CreateCapturedPaymentAsync(first, 4_321, "FLEET-C");
+        var payment = await _fleet.CreateCapturedPaymentAsync(first, 4_320, "FLEET-C");
         var (approval, capture) = (payment.Webhooks[1], payment.Webhooks[2]);
         (approval.Type, capture.Type).ShouldBe(("payment_capture_pending", "payment_captured"));
 

@@ -47,7 +47,7 @@ public sealed class when_hosts_are_killed_while_webhooks_arrive(PostgresDatabase
         // The payments exist (requested through the hosts, paid at the sandbox) before the webhooks start.
         var payments = new CapturedPayment[PaymentCount];
         await Parallel.ForEachAsync(Enumerable.Range(0, PaymentCount), new ParallelOptions { MaxDegreeOfParallelism = 3 }, async (i, _) =>
-            payments[i] = await _fleet.CreateCapturedPaymentAsync(originals[i % 3], 1_000 + (i * 5), $"FLEET-B-{i}"));
+            payments[i] = await _fleet.CreateCapturedPaymentAsync(originals[i % 3], 1_000 + (i * 10), $"FLEET-B-{i}"));
         payments.ShouldAllBe(p => p.Webhooks.Select(w => w.Type).SequenceEqual(SandboxSends));
         var total = payments.Sum(p => p.Webhooks.Count);
 
