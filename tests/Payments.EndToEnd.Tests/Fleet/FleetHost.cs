@@ -37,7 +37,8 @@ public sealed class FleetHost : IDisposable
         LogPath = logPath;
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         _file = new StreamWriter(logPath, append: false) { AutoFlush = true };
-        Client = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(30) };
+        // A host's first request to each endpoint compiles its handler: seconds on a busy two-core machine.
+        Client = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(120) };
         Client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Bearer {FleetOfHosts.AdminKey}");
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => Read("stdout", e.Data);

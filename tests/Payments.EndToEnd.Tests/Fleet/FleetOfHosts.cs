@@ -193,8 +193,10 @@ public sealed class FleetOfHosts : IAsyncDisposable
                      ["Checkout__SecretKey"] = SecretKey,
                      ["Checkout__ProcessingChannelId"] = Channel,
                      ["Checkout__WebhookSignatureKey"] = SignatureKey,
-                     ["Checkout__AttemptTimeout"] = "00:00:02",
-                     ["Checkout__TotalTimeout"] = "00:00:05",
+                     // Not a test of Checkout.com's timeouts: an in-process sandbox on a busy two-core machine can take
+                     // seconds to answer a cold first call, and a retried timeout is logged as an error by Polly.
+                     ["Checkout__AttemptTimeout"] = "00:00:10",
+                     ["Checkout__TotalTimeout"] = "00:00:30",
                      ["Checkout__MaxRetryAttempts"] = "1",
                      ["Fleet__HealthCheckPollingTime"] = HealthCheckPollingTime.ToString("c"),
                      ["Fleet__StaleNodeTimeout"] = StaleNodeTimeout.ToString("c"),
