@@ -42,6 +42,7 @@ internal sealed class HostScalingFigure : IFigure
                     $"log lines mentioning conflicts/concurrency {string.Join(", ", runs[n].Select(r => r.ConflictLogLines))}; " +
                     $"outcomes (last run): {runs[n][^1].OutcomeText}."),
             ],
-            [.. runs[n].Select((r, i) => $"run {i + 1}: " + r.Resources.PerOperation(r.AppliedInSampler, "applied webhook"))]))];
+            [.. runs[n].Select((r, i) => $"run {i + 1}: " + r.Resources.PerOperation(r.AppliedInSampler, "applied webhook") +
+            $"; with no more arriving the backlog drained at {r.DrainPerSecond:F0}/s; applied in each second of load + drain: {r.PerSecondText}")]))];
     }
 }

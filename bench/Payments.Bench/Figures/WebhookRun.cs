@@ -7,8 +7,12 @@ namespace Payments.Bench.Figures;
 /// <summary>One sustained webhook load against 1..n hosts: what was acknowledged, what was applied, and what it cost.</summary>
 internal sealed record WebhookMeasurement(
     double AppliedPerSecond, double AckedPerSecond, long Failed, bool RanOut, long Backlog, ResourceWindow Resources,
-    long AppliedInSampler, IReadOnlyDictionary<string, long> Outcomes, int ConflictLogLines)
+    long AppliedInSampler, IReadOnlyDictionary<string, long> Outcomes, int ConflictLogLines,
+    double DrainPerSecond, IReadOnlyList<long> PerSecond)
 {
+    /// <summary>Applied per second through the load and the drain after it, for the evidence lines.</summary>
+    public string PerSecondText => string.Join(" ", PerSecond);
+
     public string OutcomeText => string.Join(", ", Outcomes.Select(o => $"{o.Key} {o.Value}"));
 }
 
@@ -22,12 +26,17 @@ internal static class WebhookRun
     /// <summary>Payments to seed per second of load: each gives two webhooks, and acks outrun applies by far.</summary>
     private const int PaymentsPerSecond = 800;
 
+    /// <summary>Enough to go through both webhook kinds (approvals, then captures) on every host.</summary>
+    private const int PrimingWebhooks = 150;
+
+    private static readonly TimeSpan DrainWindow = TimeSpan.FromSeconds(5);
+
     public static async Task<WebhookMeasurement> MeasureAsync(BenchContext context, int hosts, int connections, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(context);
         var scale = context.Scale;
         var loadTime = scale.Warmup + scale.Window;
-        var payments = await SeedAsync(context, (int)(loadTime.TotalSeconds * PaymentsPerSecond), cancellation);
+        var payments = await SeedAsync(context, (int)(loadTime.TotalSeconds * PaymentsPerSecond) + PrimingWebhooks, cancellation);
         await using var sandbox = await context.Services.StartSandboxAsync(cancellation);
         var started = new List<ServiceProcess>();
         try
@@ -42,6 +51,7 @@ internal static class WebhookRun
             try
             {
                 var feed = new WebhookFeed(payments, Services.SignatureKey);
+                await PrimeAsync(context, feed, clients, cancellation);
                 await using var sampler = await ResourceSampler.StartAsync(started, context.Database, cancellation);
                 var loadStart = DateTimeOffset.UtcNow;
                 var outcome = await ClosedLoop.RunAsync(connections, loadTime, async (worker, token) =>
@@ -51,13 +61,19 @@ internal static class WebhookRun
                 var windowStart = loadStart + scale.Warmup;
                 var applied = await context.Database.FinishedBetweenAsync(windowStart, loadEnd, cancellation);
                 var appliedInSampler = await context.Database.FinishedBetweenAsync(loadStart, loadEnd, cancellation);
+                var backlog = await context.Database.UnfinishedAsync(cancellation);
+
+                // With nothing arriving any more, how fast does the backlog go? Separates the handler's own cost from
+                // the contention with the acks.
+                await Task.Delay(DrainWindow + TimeSpan.FromSeconds(1), cancellation);
+                var drained = await context.Database.FinishedBetweenAsync(loadEnd.AddSeconds(1), loadEnd.AddSeconds(1) + DrainWindow, cancellation);
                 var measurement = new WebhookMeasurement(
                     applied / (loadEnd - windowStart).TotalSeconds, outcome.SucceededPerSecond, outcome.Failed, outcome.RanOut,
-                    await context.Database.UnfinishedAsync(cancellation), resources, appliedInSampler,
-                    await context.Database.OutcomesAsync(cancellation), ConflictLines(started));
+                    backlog, resources, appliedInSampler, await context.Database.OutcomesAsync(cancellation), ConflictLines(started),
+                    drained / DrainWindow.TotalSeconds, await context.Database.FinishedPerSecondAsync(loadStart, loadEnd + DrainWindow, cancellation));
                 BenchContext.Log(string.Create(CultureInfo.InvariantCulture,
                     $"  {hosts} host(s), {connections} connections: applied {measurement.AppliedPerSecond:F0}/s, acked {measurement.AckedPerSecond:F0}/s, " +
-                    $"failed {measurement.Failed}, backlog {measurement.Backlog}, RSS {resources.SteadyRssMegabytes:F0} MB"));
+                    $"failed {measurement.Failed}, backlog {measurement.Backlog}, drain {measurement.DrainPerSecond:F0}/s, RSS {resources.SteadyRssMegabytes:F0} MB; per second: {measurement.PerSecondText}"));
                 return measurement;
             }
             finally
@@ -74,6 +90,24 @@ internal static class WebhookRun
             {
                 await host.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// Wolverine generates and compiles its handler code (Roslyn) on the first message of each kind, which takes
+    /// seconds on two cores: a few webhooks of both kinds go through and are applied before any window opens.
+    /// </summary>
+    public static async Task PrimeAsync(BenchContext context, WebhookFeed feed, IReadOnlyList<WebhookClient> clients, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(feed);
+        ArgumentNullException.ThrowIfNull(clients);
+        await ClosedLoop.RunAsync(clients.Count * 2, TimeSpan.FromMinutes(1), async (worker, token) =>
+            feed.Handed < PrimingWebhooks && feed.Next() is { } webhook ? await clients[worker % clients.Count].SendAsync(webhook, token) : null,
+            cancellation);
+        for (var i = 0; i < 240 && await context.Database.UnfinishedAsync(cancellation) > 0; i++)
+        {
+            await Task.Delay(250, cancellation);
         }
     }
 

@@ -64,7 +64,8 @@ internal sealed class WebhookThroughputFigure : IFigure
     private static List<string> Evidence(IReadOnlyList<WebhookMeasurement> runs) =>
     [
         .. runs.Select((r, i) => $"run {i + 1}: acked {r.AckedPerSecond:F0}/s vs applied {r.AppliedPerSecond:F0}/s; " +
-                                 r.Resources.PerOperation(r.AppliedInSampler, "applied webhook")),
+                                 r.Resources.PerOperation(r.AppliedInSampler, "applied webhook") +
+            $"; with no more arriving the backlog drained at {r.DrainPerSecond:F0}/s; applied in each second of load + drain: {r.PerSecondText}"),
     ];
 
     private static FigureRow RssRow(IReadOnlyList<WebhookMeasurement> runs) => new(

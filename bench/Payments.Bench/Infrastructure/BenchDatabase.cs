@@ -38,6 +38,28 @@ internal sealed class BenchDatabase(string connectionString) : IAsyncDisposable
         return (long)(await command.ExecuteScalarAsync(cancellation))!;
     }
 
+    /// <summary>Webhooks finished in each whole second from <paramref name="from"/> to <paramref name="to"/>: shows whether applying is steady or comes in bursts.</summary>
+    public async Task<IReadOnlyList<long>> FinishedPerSecondAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellation)
+    {
+        await using var command = source.CreateCommand(
+            $"""
+             select s, count(w.id)
+             from generate_series(0, greatest(0, ceil(extract(epoch from $2::timestamptz - $1::timestamptz))::int - 1)) s
+             left join {Webhooks} w on floor(extract(epoch from (w.data->>'ProcessedAt')::timestamptz - $1::timestamptz)) = s
+             group by s order by s
+             """);
+        command.Parameters.Add(new NpgsqlParameter { Value = from });
+        command.Parameters.Add(new NpgsqlParameter { Value = to });
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        var counts = new List<long>();
+        while (await reader.ReadAsync(cancellation))
+        {
+            counts.Add(reader.GetInt64(1));
+        }
+
+        return counts;
+    }
+
     /// <summary>Stored webhooks not processed yet (still Received).</summary>
     public async Task<long> UnfinishedAsync(CancellationToken cancellation)
     {

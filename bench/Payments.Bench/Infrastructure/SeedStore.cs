@@ -2,6 +2,7 @@ using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Payments.Host.EventStore;
 
 namespace Payments.Bench.Infrastructure;
@@ -21,14 +22,14 @@ internal sealed class SeedStore : IAsyncDisposable
 
     public static async Task<SeedStore> CreateAsync(string connectionString, CancellationToken cancellation)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"ConnectionStrings:{EventStoreSetup.ConnectionStringName}"] = connectionString,
             ["EventStore:Schema"] = BenchOptions.Schema,
             ["EventStore:AsyncProjections"] = "false",
         });
-        builder.Services.AddLogging();
+        builder.Logging.ClearProviders();
         builder.AddPaymentsEventStore();
         var store = new SeedStore(builder.Build());
         await store.Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();

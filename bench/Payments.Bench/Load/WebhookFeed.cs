@@ -14,7 +14,7 @@ internal sealed record SignedWebhook(byte[] Body, string Signature);
 /// captures), so a capture normally follows its approval, as on the wire. Thread-safe; null once every payment has
 /// had both.
 /// </summary>
-internal sealed class WebhookFeed(IReadOnlyList<Infrastructure.SeededPayment> payments, string signatureKey, int block = 200)
+internal sealed class WebhookFeed(IReadOnlyList<Infrastructure.SeededPayment> payments, string signatureKey, int block = 50)
 {
     private readonly byte[] key = Encoding.UTF8.GetBytes(signatureKey);
     private long next = -1;

@@ -75,7 +75,7 @@ internal static class MarkdownReport
         Line();
         Line("## What bounds it");
         Line();
-        if (missed.Count == 0)
+        if (missed.Count == 0 && rows.Count > 0)
         {
             Line("Every measured figure met its target in this run.");
         }
