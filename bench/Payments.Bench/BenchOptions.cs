@@ -57,18 +57,19 @@ internal sealed record BenchOptions(
 /// <summary>Durations and data sizes of one kind of run.</summary>
 internal sealed record Scale(
     TimeSpan Warmup, TimeSpan Window, TimeSpan PgBench, TimeSpan OpenLoop, int RebuildPayments, int ListPayments,
-    int ListRequests, bool RebuildInline)
+    int ListRequests, bool RebuildInline, int RebuildRepeats)
 {
     /// <summary>
     /// 250k payments × 4 events = the 1M events of the figure; 1M payment documents for the list. pgbench runs the
-    /// 15 s the issue asks for; the open-loop figures run 30 s (≥ 20 s asked).
+    /// 15 s the issue asks for; the open-loop figures run 20 s (≥ 20 s asked). The inline snapshot rebuild is left to
+    /// the quick run, and the rebuild figure runs once: at 1M events one rebuild takes minutes on two cores.
     /// </summary>
     public static readonly Scale FullRun = new(
-        TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30),
-        250_000, 1_000_000, 3000, RebuildInline: true);
+        TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(20),
+        250_000, 1_000_000, 3000, RebuildInline: false, RebuildRepeats: 1);
 
     /// <summary>A smoke check of the whole harness: a tenth of the data, a few seconds per window.</summary>
     public static readonly Scale QuickRun = new(
         TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(8),
-        25_000, 100_000, 600, RebuildInline: true);
+        25_000, 100_000, 600, RebuildInline: true, RebuildRepeats: 1);
 }

@@ -68,7 +68,10 @@ internal sealed class BackOfficeListFigure : IFigure
                 latency.Record(clock.Elapsed);
                 var kind = Kind(query);
                 (perFilter.TryGetValue(kind, out var recorder) ? recorder : perFilter[kind] = new LatencyRecorder()).Record(clock.Elapsed);
-                failed += response.IsSuccessStatusCode ? 0 : 1;
+                if (!response.IsSuccessStatusCode && failed++ == 0)
+                {
+                    BenchContext.Log($"  {query} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellation)}");
+                }
             }
 
             p99.Add(latency.Milliseconds(99));

@@ -39,7 +39,9 @@ internal sealed class HostScalingFigure : IFigure
                     $"Curve (medians): {curve}. Each host: the same configuration (pool {Connections}, Solo durability and daemon as " +
                     $"the host ships today), its own port. Acked {Spread.Of(runs[n].Select(r => r.AckedPerSecond)).Format("webhooks/s")}; " +
                     $"failed acks {runs[n].Sum(r => r.Failed)}; backlog at the end {string.Join(", ", runs[n].Select(r => r.Backlog))}; " +
-                    $"log lines mentioning conflicts/concurrency {string.Join(", ", runs[n].Select(r => r.ConflictLogLines))}; " +
+                    $"error entries (`fail:`) in the hosts' logs {string.Join(", ", runs[n].Select(r => r.ErrorLogEntries))} (with 2+ hosts: " +
+                    $"each host's Solo async daemon writes the same projection progress and documents, e.g. duplicate mt_doc_attentionitem " +
+                    $"inserts and mt_event_progression update misses); " +
                     $"outcomes (last run): {runs[n][^1].OutcomeText}."),
             ],
             [.. runs[n].Select((r, i) => $"run {i + 1}: " + r.Resources.PerOperation(r.AppliedInSampler, "applied webhook") +

@@ -14,7 +14,8 @@ internal sealed class RequestPaymentLatencyFigure : IFigure
 {
     private const double Rate = 200;
     private const int PoolSize = 16;
-    private const int WarmupRequests = 200;
+    private const int WarmupWorkers = 8;
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(10);
 
     public string Key => "post";
 
@@ -25,7 +26,8 @@ internal sealed class RequestPaymentLatencyFigure : IFigure
         var notes = new List<string>
         {
             string.Create(CultureInfo.InvariantCulture,
-                $"Open loop {Rate:F0} req/s for {context.Scale.OpenLoop.TotalSeconds:F0} s after {WarmupRequests} warm-up requests; a unique " +
+                $"Open loop {Rate:F0} req/s for {context.Scale.OpenLoop.TotalSeconds:F0} s after {Warmup.TotalSeconds:F0} s of closed-loop warm-up " +
+                $"({WarmupWorkers} senders; its rate is the host's capacity, below); a unique " +
                 $"Idempotency-Key per request; the body of tests/…/Wired.cs PaymentBody; sandbox with no ApiDelay and no webhooks; host pool {PoolSize}. " +
                 $"Latency from the scheduled time (HdrHistogram)."),
         };
@@ -50,7 +52,8 @@ internal sealed class RequestPaymentLatencyFigure : IFigure
                 return response.IsSuccessStatusCode;
             }
 
-            await ClosedLoop.RunAsync(4, TimeSpan.FromSeconds(30), async (_, token) => sequence < WarmupRequests ? await Post(token) : null, cancellation);
+            var capacity = await ClosedLoop.RunAsync(WarmupWorkers, Warmup, async (_, token) => await Post(token), cancellation);
+            BenchContext.Log($"  POST /payments closed loop, {WarmupWorkers} senders: {capacity.SucceededPerSecond:F0} req/s, failed {capacity.Failed}");
             var latency = new LatencyRecorder();
             var service = new LatencyRecorder();
             await using var sampler = await ResourceSampler.StartAsync([host], context.Database, cancellation);
@@ -60,9 +63,9 @@ internal sealed class RequestPaymentLatencyFigure : IFigure
             BenchContext.Log(string.Create(CultureInfo.InvariantCulture,
                 $"  POST /payments at {Rate:F0}/s: p50 {latency.Milliseconds(50):F1} ms, p99 {latency.Milliseconds(99):F1} ms, failed {outcome.Failed}"));
             notes.Add(string.Create(CultureInfo.InvariantCulture,
-                $"Run: {outcome.Succeeded} answered 2xx, {outcome.Failed} not; p50 {latency.Milliseconds(50):F1} ms, p99.9 {latency.Milliseconds(99.9):F1} ms, " +
+                $"Run: closed-loop capacity {capacity.SucceededPerSecond:F0} req/s ({capacity.Failed} failed); open loop: {outcome.Succeeded} answered 2xx, {outcome.Failed} not; p50 {latency.Milliseconds(50):F1} ms, p99.9 {latency.Milliseconds(99.9):F1} ms, " +
                 $"max {latency.Milliseconds(100):F1} ms; service-time p99 {service.Milliseconds(99):F1} ms; host RSS {resources.SteadyRssMegabytes:F0} MB."));
-            evidence.Add(resources.PerOperation(outcome.Succeeded, "request"));
+            evidence.Add($"closed-loop capacity with {WarmupWorkers} senders: {capacity.SucceededPerSecond:F0} req/s; " + resources.PerOperation(outcome.Succeeded, "request"));
         }
 
         return [new FigureRow($"`POST /payments` p99 at {Rate:F0} req/s, instant sandbox", Spread.Of(p99), "ms", "F1", null, null,

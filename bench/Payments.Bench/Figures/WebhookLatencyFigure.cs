@@ -54,12 +54,13 @@ internal sealed class WebhookLatencyFigure : IFigure
     private static async Task<Run> MeasureAsync(BenchContext context, double rate, CancellationToken cancellation)
     {
         var duration = context.Scale.OpenLoop;
-        var payments = await WebhookRun.SeedAsync(context, (int)(rate * duration.TotalSeconds / 2 * 1.2) + 100, cancellation);
+        var payments = await WebhookRun.SeedAsync(context, (int)(rate * duration.TotalSeconds / 2 * 1.2) + WebhookRun.PrimingWebhooks, cancellation);
         await using var sandbox = await context.Services.StartSandboxAsync(cancellation);
         await using var host = await context.Services.StartHostAsync(0, Connections, cancellation);
         await WebhookRun.WaitForDaemonAsync(context, cancellation);
         using var client = new WebhookClient(host.BaseAddress, 256);
         var feed = new WebhookFeed(payments, Services.SignatureKey);
+        await WebhookRun.PrimeAsync(context, feed, [client], cancellation);
         var fromSchedule = new LatencyRecorder();
         var service = new LatencyRecorder();
         await using var sampler = await ResourceSampler.StartAsync([host], context.Database, cancellation);

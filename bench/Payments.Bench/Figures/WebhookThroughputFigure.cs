@@ -41,7 +41,7 @@ internal sealed class WebhookThroughputFigure : IFigure
 
             rows.Add(new FigureRow($"Signed webhook → event applied, sustained, {connections} connections", applied, "webhooks/s", "N0",
                 $"pgbench -c {connections} -j 2", Spread.Of(tps), Target.AtLeast(0.5, "≥ 0.5× pgbench"), TargetOnRatio: true,
-                Notes(context, connections, runs), Evidence(runs)));
+                Notes(context, connections, runs), Evidence(runs), BaselineUnit: "transactions/s"));
         }
 
         rows.Add(RssRow(memory));

@@ -115,6 +115,26 @@ internal sealed class BenchDatabase(string connectionString) : IAsyncDisposable
         return new DatabaseCounters(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
     }
 
+    /// <summary>Rows written per table of the bench schema so far (pg_stat_user_tables): which tables each operation touches.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> TableWritesAsync(CancellationToken cancellation)
+    {
+        await using (var clear = source.CreateCommand("select pg_stat_clear_snapshot()"))
+        {
+            await clear.ExecuteNonQueryAsync(cancellation);
+        }
+
+        await using var command = source.CreateCommand(
+            $"select relname, n_tup_ins + n_tup_upd + n_tup_del from pg_stat_user_tables where schemaname = '{BenchOptions.Schema}'");
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        var writes = new Dictionary<string, long>();
+        while (await reader.ReadAsync(cancellation))
+        {
+            writes[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return writes;
+    }
+
     /// <summary>Every async projection (two or more progression rows besides the high-water mark) has reached the last event.</summary>
     public async Task<bool> DaemonCaughtUpAsync(CancellationToken cancellation)
     {

@@ -68,6 +68,10 @@ internal static class ProcFs
         return total;
     }
 
+    /// <summary>The 1-minute load average: on a shared machine, how many others wanted the two cores too.</summary>
+    public static double LoadAverage() =>
+        double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+
     public static string CpuModel() =>
         File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
         ?? "unknown";

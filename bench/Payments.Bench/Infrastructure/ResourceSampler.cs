@@ -18,12 +18,14 @@ internal sealed class ResourceSampler : IAsyncDisposable
     private readonly TimeSpan hostCpu, postgresCpu, selfCpu;
     private readonly (long Busy, long Total) machine;
     private readonly DatabaseCounters counters;
+    private readonly IReadOnlyDictionary<string, long> tableWrites;
 
-    private ResourceSampler(IReadOnlyList<ServiceProcess> hosts, BenchDatabase database, DatabaseCounters counters)
+    private ResourceSampler(IReadOnlyList<ServiceProcess> hosts, BenchDatabase database, DatabaseCounters counters, IReadOnlyDictionary<string, long> tableWrites)
     {
         this.hosts = hosts;
         this.database = database;
         this.counters = counters;
+        this.tableWrites = tableWrites;
         hostCpu = HostCpu();
         postgresCpu = ProcFs.CpuTimeOfAll("postgres");
         selfCpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -34,7 +36,7 @@ internal sealed class ResourceSampler : IAsyncDisposable
     public static async Task<ResourceSampler> StartAsync(IReadOnlyList<ServiceProcess> hosts, BenchDatabase database, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(database);
-        return new ResourceSampler(hosts, database, await database.CountersAsync(cancellation));
+        return new ResourceSampler(hosts, database, await database.CountersAsync(cancellation), await database.TableWritesAsync(cancellation));
     }
 
     private TimeSpan HostCpu() => hosts.Aggregate(TimeSpan.Zero, (sum, h) => sum + h.CpuTime());
@@ -65,6 +67,9 @@ internal sealed class ResourceSampler : IAsyncDisposable
         await sampling;
         var (busy, total) = MachineJiffies();
         var delta = (await database.CountersAsync(cancellation)) - counters;
+        var writes = (await database.TableWritesAsync(cancellation))
+            .Select(t => (Table: t.Key, Rows: t.Value - tableWrites.GetValueOrDefault(t.Key)))
+            .Where(t => t.Rows > 0).OrderByDescending(t => t.Rows).ToDictionary(t => t.Table, t => t.Rows);
         long[] samples;
         lock (rss)
         {
@@ -73,7 +78,8 @@ internal sealed class ResourceSampler : IAsyncDisposable
 
         return new ResourceWindow(clock.Elapsed, HostCpu() - hostCpu, ProcFs.CpuTimeOfAll("postgres") - postgresCpu,
             Process.GetCurrentProcess().TotalProcessorTime - selfCpu,
-            total == machine.Total ? 0 : (double)(busy - machine.Busy) / (total - machine.Total), samples, delta);
+            total == machine.Total ? 0 : (double)(busy - machine.Busy) / (total - machine.Total), samples, delta, writes,
+            ProcFs.LoadAverage());
     }
 
     /// <summary>Busy and total jiffies of all CPUs (/proc/stat: idle and iowait are not busy).</summary>
@@ -96,7 +102,7 @@ internal sealed class ResourceSampler : IAsyncDisposable
 /// <summary>One window's resource use. <see cref="RssPerHost"/> are samples of the mean VmRSS per host, in bytes.</summary>
 internal sealed record ResourceWindow(
     TimeSpan Elapsed, TimeSpan HostCpu, TimeSpan PostgresCpu, TimeSpan BenchCpu, double MachineBusy,
-    IReadOnlyList<long> RssPerHost, DatabaseCounters Database)
+    IReadOnlyList<long> RssPerHost, DatabaseCounters Database, IReadOnlyDictionary<string, long> TableWrites, double LoadAverage)
 {
     /// <summary>Median RSS after the first quarter of the window (start-up and JIT settled), in MB.</summary>
     public double SteadyRssMegabytes => RssPerHost.Count == 0 ? 0
@@ -115,5 +121,7 @@ internal sealed record ResourceWindow(
         $"per {unit}: host CPU {HostCpu.TotalMilliseconds / operations:F2} ms, PostgreSQL CPU {PostgresCpu.TotalMilliseconds / operations:F2} ms, " +
         $"load generator CPU {BenchCpu.TotalMilliseconds / operations:F2} ms; commits {(double)Database.Commits / operations:F2}, " +
         $"rows inserted {(double)Database.Inserted / operations:F2}, updated {(double)Database.Updated / operations:F2}, " +
-        $"deleted {(double)Database.Deleted / operations:F2}; machine CPU busy {MachineBusy:P0}");
+        $"deleted {(double)Database.Deleted / operations:F2}; machine CPU busy {MachineBusy:P0}, load average {LoadAverage:F1} " +
+        $"(PostgreSQL CPU counts every database's backends, other people's too); rows written per table per {unit}: " +
+        string.Join(", ", TableWrites.Take(8).Select(t => $"{t.Key} {(double)t.Value / operations:F2}")));
 }

@@ -14,7 +14,7 @@ internal sealed record Target(string Text, Func<double, bool> IsMet)
 /// </summary>
 internal sealed record FigureRow(
     string Figure, Spread Value, string Unit, string Format, string? BaselineName, Spread? Baseline, Target Target,
-    bool TargetOnRatio, IReadOnlyList<string> Notes, IReadOnlyList<string> Evidence)
+    bool TargetOnRatio, IReadOnlyList<string> Notes, IReadOnlyList<string> Evidence, string? BaselineUnit = null)
 {
     public Spread? Ratio => Baseline is null ? null : Spread.Ratio(Value, Baseline);
 

@@ -37,6 +37,7 @@ internal static class MarkdownReport
         Line($"| PostgreSQL | {machine.PostgresVersion} (local, same machine, default configuration) |");
         Line($"| .NET | {machine.DotnetRuntime}, SDK {Environment.GetEnvironmentVariable("BENCH_DOTNET_SDK") ?? "unknown"}, {machine.Os} |");
         Line($"| Repeats | {options.Repeats} per figure (median, min–max) |");
+        Line($"| Load average (1 min) | {machine.LoadAverage.ToString("F1", CultureInfo.InvariantCulture)} at the start, {Infrastructure.ProcFs.LoadAverage().ToString("F1", CultureInfo.InvariantCulture)} at the end: other work shares these cores |");
         Line();
         Line("Hosts and the sandbox run as real processes (`dotnet …dll`, Release, `ASPNETCORE_ENVIRONMENT=Development`,");
         Line("logging at Warning) on the `bench` schema, which is dropped before every figure. The load generator runs on the");
@@ -46,7 +47,7 @@ internal static class MarkdownReport
         Line("|---|---|---|---|---|---|");
         foreach (var row in rows)
         {
-            var baseline = row.Baseline is null ? "—" : $"{row.BaselineName}: {row.Baseline.Format(row.Unit, row.Format)}";
+            var baseline = row.Baseline is null ? "—" : $"{row.BaselineName}: {row.Baseline.Format(row.BaselineUnit ?? row.Unit, row.Format)}";
             var ratio = row.Ratio is null ? "—" : row.Ratio.Format("×", "F2");
             var met = row.Met switch { true => "yes", false => "**no**", null => "—" };
             Line($"| {row.Figure} | {row.Value.Format(row.Unit, row.Format)} | {baseline} | {ratio} | {row.Target.Text} | {met} |");
