@@ -50,7 +50,7 @@ internal sealed class BackOfficeListFigure : IFigure
         {
             string.Create(CultureInfo.InvariantCulture,
                 $"{count:N0} `Payment` documents bulk inserted (statuses: 70% Captured, 10% Pending, 5% CapturePending, 8% Canceled, " +
-                $"5% Expired, 1.9% CaptureDeclined, 0.1% Rejected), analyzed; then {queries.Count:N0} sequential requests (1 connection, " +
+                $"5% Expired, 1.9% Declined, 0.1% Rejected), analyzed; then {queries.Count:N0} sequential requests (1 connection, " +
                 $"after 100 warm-up requests) cycling through filters: none, one or two statuses, a reference, a customer e-mail, an amount " +
                 $"range, a one-day createdFrom/createdTo range, a checkoutPaymentId, and combinations; limit 50."),
         };
@@ -122,7 +122,7 @@ internal sealed class BackOfficeListFigure : IFigure
             () => "/payments",
             () => "/payments?status=Captured",
             () => "/payments?status=Pending&status=CapturePending",
-            () => "/payments?status=CaptureDeclined",
+            () => "/payments?status=Declined",
             () => "/payments?status=Rejected",
             () => $"/payments?reference=ORD-{random.Next(50_000):D5}",
             () => $"/payments?customerEmail=buyer{random.Next(10_000)}@example.com",

@@ -123,5 +123,5 @@ internal sealed record ResourceWindow(
         $"rows inserted {(double)Database.Inserted / operations:F2}, updated {(double)Database.Updated / operations:F2}, " +
         $"deleted {(double)Database.Deleted / operations:F2}; machine CPU busy {MachineBusy:P0}, load average {LoadAverage:F1} " +
         $"(PostgreSQL CPU counts every database's backends, other people's too); rows written per table per {unit}: " +
-        string.Join(", ", TableWrites.Take(8).Select(t => $"{t.Key} {(double)t.Value / operations:F2}")));
+        $"{string.Join(", ", TableWrites.Take(8).Select(t => $"{t.Key} {(double)t.Value / operations:F2}"))}");
 }
