@@ -18,6 +18,17 @@ internal sealed class Services(BenchOptions options)
 
     public string LogDirectory => Path.Combine(options.RepoRoot, "artifacts", "bench", "logs");
 
+    /// <summary>
+    /// <c>BENCH_HOST_X=value</c> in the bench's environment becomes <c>X=value</c> in every host's: a runtime or
+    /// configuration experiment (e.g. <c>BENCH_HOST_DOTNET_gcServer=0</c>) without touching the host. The report shows them.
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, string>> Overrides() =>
+        Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Where(e => ((string)e.Key).StartsWith(OverridePrefix, StringComparison.Ordinal))
+            .Select(e => KeyValuePair.Create(((string)e.Key)[OverridePrefix.Length..], (string?)e.Value ?? ""));
+
+    private const string OverridePrefix = "BENCH_HOST_";
+
     private string Dll(string project) => Path.Combine(options.RepoRoot, "src", project, "bin", "Release", "net10.0", project + ".dll");
 
     /// <summary>The sandbox sends no webhooks (the bench sends its own) and answers at once (no ApiDelay fault).</summary>
@@ -38,7 +49,7 @@ internal sealed class Services(BenchOptions options)
     /// <summary>Host number <paramref name="index"/> (0, 1, 2 …), its connection pool capped at <paramref name="maxPoolSize"/>.</summary>
     public async Task<ServiceProcess> StartHostAsync(int index, int maxPoolSize, CancellationToken cancellation)
     {
-        var host = ServiceProcess.Start($"host{index}", Dll("Payments.Host"), FirstHostPort + index, new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["ConnectionStrings__Payments"] = $"{options.ConnectionString};Maximum Pool Size={maxPoolSize}",
@@ -49,7 +60,13 @@ internal sealed class Services(BenchOptions options)
             ["Checkout__WebhookSignatureKey"] = SignatureKey,
             ["RateLimits__PermitsPerWindow"] = "1000000",
             ["Logging__LogLevel__Default"] = "Warning",
-        }, LogDirectory);
+        };
+        foreach (var (key, value) in Overrides())
+        {
+            environment[key] = value;
+        }
+
+        var host = ServiceProcess.Start($"host{index}", Dll("Payments.Host"), FirstHostPort + index, environment, LogDirectory);
         await host.WaitReadyAsync("/health", StartTimeout, cancellation);
         return host;
     }

@@ -37,6 +37,8 @@ internal static class MarkdownReport
         Line($"| PostgreSQL | {machine.PostgresVersion} (local, same machine, default configuration) |");
         Line($"| .NET | {machine.DotnetRuntime}, SDK {Environment.GetEnvironmentVariable("BENCH_DOTNET_SDK") ?? "unknown"}, {machine.Os} |");
         Line($"| Repeats | {options.Repeats} per figure (median, min–max) |");
+        var overrides = Infrastructure.Services.Overrides().Select(o => $"`{o.Key}={o.Value}`").ToList();
+        Line($"| Host overrides | {(overrides.Count == 0 ? "none (the host as it ships)" : string.Join(", ", overrides))} |");
         Line($"| Load average (1 min) | {machine.LoadAverage.ToString("F1", CultureInfo.InvariantCulture)} at the start, {Infrastructure.ProcFs.LoadAverage().ToString("F1", CultureInfo.InvariantCulture)} at the end: other work shares these cores |");
         Line();
         Line("Hosts and the sandbox run as real processes (`dotnet …dll`, Release, `ASPNETCORE_ENVIRONMENT=Development`,");
