@@ -36,12 +36,10 @@ internal sealed class HostScalingFigure : IFigure
             n == HostCounts[^1] ? Target.AtLeast(0.9, "≥ 0.9× 1 host") : Target.None, TargetOnRatio: true,
             [
                 string.Create(CultureInfo.InvariantCulture,
-                    $"Curve (medians): {curve}. Each host: the same configuration (pool {Connections}, Solo durability and daemon as " +
-                    $"the host ships today), its own port. Acked {Spread.Of(runs[n].Select(r => r.AckedPerSecond)).Format("webhooks/s")}; " +
+                    $"Curve (medians): {curve}. Each host: the same configuration (pool {Connections}, the fleet's Balanced durability " +
+                    $"and Wolverine-distributed projections), its own port. Acked {Spread.Of(runs[n].Select(r => r.AckedPerSecond)).Format("webhooks/s")}; " +
                     $"failed acks {runs[n].Sum(r => r.Failed)}; backlog at the end {string.Join(", ", runs[n].Select(r => r.Backlog))}; " +
-                    $"error entries (`fail:`) in the hosts' logs {string.Join(", ", runs[n].Select(r => r.ErrorLogEntries))} (with 2+ hosts: " +
-                    $"each host's Solo async daemon writes the same projection progress and documents, e.g. duplicate mt_doc_attentionitem " +
-                    $"inserts and mt_event_progression update misses); " +
+                    $"error entries (`fail:`) in the hosts' logs {string.Join(", ", runs[n].Select(r => r.ErrorLogEntries))}; " +
                     $"outcomes (last run): {runs[n][^1].OutcomeText}."),
             ],
             [.. runs[n].Select((r, i) => $"run {i + 1}: " + r.Resources.PerOperation(r.AppliedInSampler, "applied webhook") +

@@ -141,8 +141,8 @@ internal static class WebhookRun
     }
 
     /// <summary>
-    /// Error entries (<c>fail:</c>) in the hosts' logs: with several hosts in Solo mode each runs the async daemon, and
-    /// their projection writes collide.
+    /// Error entries (<c>fail:</c>) in the hosts' logs: a fleet that fights over its work (two nodes running one
+    /// projection, conflicting writers) shows here.
     /// </summary>
     private static int ErrorLogEntries(IEnumerable<ServiceProcess> hosts) => hosts.Sum(h =>
     {
