@@ -139,16 +139,21 @@ internal static class Merchant
     /// One customer's whole purchase: create, pay on the KNET page, wait for the capture, then <paramref name="refunds"/>
     /// concurrent refunds of 0.100 KWD, each with its own key.
     /// </summary>
-    public static async Task<(Guid Id, List<HttpStatusCode> Seen)> BuyAndRefundAsync(Wired e2e, int n, int refunds)
+    /// <remarks>
+    /// With <paramref name="nodes"/>, the purchase and each refund go to different nodes of a fleet.
+    /// </remarks>
+    public static async Task<(Guid Id, List<HttpStatusCode> Seen)> BuyAndRefundAsync(
+        Wired e2e, int n, int refunds, IReadOnlyList<HttpClient>? nodes = null)
     {
-        var (created, payment, seenCreate) = await SendUntilAnsweredAsync(e2e.Service, HttpMethod.Post, "/payments",
+        HttpClient Via(int turn) => nodes is { Count: > 0 } ? nodes[turn % nodes.Count] : e2e.Service;
+        var (created, payment, seenCreate) = await SendUntilAnsweredAsync(Via(n), HttpMethod.Post, "/payments",
             Wired.PaymentBody(1000, $"ORD-FAULT-{n}"), $"create-{n}");
         created.ShouldBe(HttpStatusCode.Created, payment.ToString());
         var id = payment.GetProperty("id").GetGuid();
         await e2e.PayOnKnetPageAsync(payment.GetProperty("redirectUrl").GetString()!);
         await Eventually.Until(() => ReadAsync(e2e, id), p => p.GetProperty("status").GetString() == "Captured", TimeSpan.FromSeconds(90));
         var answers = await Task.WhenAll(Enumerable.Range(0, refunds).Select(r => SendUntilAnsweredAsync(
-            e2e.Service, HttpMethod.Post, $"/payments/{id}/refunds", new { amount = 100 }, $"refund-{n}-{r}")));
+            Via(n + 1 + r), HttpMethod.Post, $"/payments/{id}/refunds", new { amount = 100 }, $"refund-{n}-{r}")));
         answers.ShouldAllBe(a => a.Status == HttpStatusCode.Accepted);
         return (id, [.. seenCreate, .. answers.SelectMany(a => a.Seen)]);
     }
@@ -242,6 +247,66 @@ public sealed class when_every_connection_is_terminated_while_webhooks_are_appli
         }
 
         terminated.ShouldBeGreaterThan(0, "the fault must have hit the service's connections");
+        await Merchant.ShouldBeExactlyOnceAsync(_e2e, await Task.WhenAll(purchases), refunds: 3);
+    }
+}
+
+/// <summary>
+/// The same fault on a fleet: three nodes on one schema (Balanced mode: one leader, the scheduled checks and the
+/// projections on one node each), purchases and their refunds spread over the nodes so one payment's writers are on
+/// different nodes, webhooks applied on the node Checkout.com delivers to — and every connection of every node
+/// terminated again and again.
+/// </summary>
+public sealed class when_every_connection_of_a_three_node_fleet_is_terminated(PostgresDatabase database) : IAsyncLifetime
+{
+    private const string Name = "e2e_db_fault_fleet";
+    private Wired _e2e = null!;
+    private readonly List<Node> _nodes = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        _e2e = await Wired.StartAsync(database, Name, timeScale: 300, pageExpiry: TimeSpan.FromHours(3),
+            service: new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Payments"] = $"{database.ConnectionString};Application Name={Name}",
+                ["Idempotency:Lease"] = "00:00:15",
+            });
+        _nodes.Add(_e2e.StartNode());
+        _nodes.Add(_e2e.StartNode());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        await _e2e.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task every_acknowledged_webhook_is_applied_exactly_once_and_no_payment_is_stuck()
+    {
+        HttpClient[] clients = [_e2e.Service, .. _nodes.Select(n => n.Client)];
+        var purchases = Enumerable.Range(0, 6).Select(n => Merchant.BuyAndRefundAsync(_e2e, n, refunds: 3, clients)).ToList();
+
+        var terminated = 0L;
+        await using (var admin = new NpgsqlConnection(database.ConnectionString))
+        {
+            await admin.OpenAsync();
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(150));
+            for (var i = 0; i < 40 && !purchases.TrueForAll(p => p.IsCompleted); i++)
+            {
+                await using var kill = new NpgsqlCommand(
+                    "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = @name", admin);
+                kill.Parameters.AddWithValue("name", Name);
+                terminated += (long)(await kill.ExecuteScalarAsync())!;
+                await pace.WaitForNextTickAsync();
+            }
+        }
+
+        terminated.ShouldBeGreaterThan(0, "the fault must have hit the fleet's connections");
         await Merchant.ShouldBeExactlyOnceAsync(_e2e, await Task.WhenAll(purchases), refunds: 3);
     }
 }
