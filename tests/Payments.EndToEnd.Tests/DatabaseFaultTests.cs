@@ -122,6 +122,28 @@ internal static class Merchant
         }
     }
 
+    /// <summary>
+    /// The fault: every connection named <paramref name="applicationName"/> terminated (as pg_terminate_backend does on a
+    /// failover), every 150 ms, forty times or until the purchases are done. Returns how many were terminated.
+    /// </summary>
+    public static async Task<long> TerminateConnectionsWhileAsync<T>(PostgresDatabase database, string applicationName, IReadOnlyList<Task<T>> purchases)
+    {
+        var terminated = 0L;
+        await using var admin = new NpgsqlConnection(database.ConnectionString);
+        await admin.OpenAsync();
+        using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(150));
+        for (var i = 0; i < 40 && !purchases.All(p => p.IsCompleted); i++)
+        {
+            await using var kill = new NpgsqlCommand(
+                "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = @name", admin);
+            kill.Parameters.AddWithValue("name", applicationName);
+            terminated += (long)(await kill.ExecuteScalarAsync())!;
+            await pace.WaitForNextTickAsync();
+        }
+
+        return terminated;
+    }
+
     /// <summary>The payment as the back office reads it; a 503 (the database away) reads as "not there yet".</summary>
     public static async Task<JsonElement> ReadAsync(Wired e2e, Guid id)
     {
@@ -229,22 +251,7 @@ public sealed class when_every_connection_is_terminated_while_webhooks_are_appli
     {
         var purchases = Enumerable.Range(0, 8).Select(n => Merchant.BuyAndRefundAsync(_e2e, n, refunds: 3)).ToList();
 
-        var terminated = 0L;
-
-        // The fault: every connection of the service terminated (as pg_terminate_backend does on a failover), forty times.
-        await using (var admin = new NpgsqlConnection(database.ConnectionString))
-        {
-            await admin.OpenAsync();
-            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(150));
-            for (var i = 0; i < 40 && !purchases.TrueForAll(p => p.IsCompleted); i++)
-            {
-                await using var kill = new NpgsqlCommand(
-                    "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = @name", admin);
-                kill.Parameters.AddWithValue("name", Name);
-                terminated += (long)(await kill.ExecuteScalarAsync())!;
-                await pace.WaitForNextTickAsync();
-            }
-        }
+        var terminated = await Merchant.TerminateConnectionsWhileAsync(database, Name, purchases);
 
         terminated.ShouldBeGreaterThan(0, "the fault must have hit the service's connections");
         await Merchant.ShouldBeExactlyOnceAsync(_e2e, await Task.WhenAll(purchases), refunds: 3);
@@ -291,20 +298,7 @@ public sealed class when_every_connection_of_a_three_node_fleet_is_terminated(Po
         HttpClient[] clients = [_e2e.Service, .. _nodes.Select(n => n.Client)];
         var purchases = Enumerable.Range(0, 6).Select(n => Merchant.BuyAndRefundAsync(_e2e, n, refunds: 3, clients)).ToList();
 
-        var terminated = 0L;
-        await using (var admin = new NpgsqlConnection(database.ConnectionString))
-        {
-            await admin.OpenAsync();
-            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(150));
-            for (var i = 0; i < 40 && !purchases.TrueForAll(p => p.IsCompleted); i++)
-            {
-                await using var kill = new NpgsqlCommand(
-                    "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = @name", admin);
-                kill.Parameters.AddWithValue("name", Name);
-                terminated += (long)(await kill.ExecuteScalarAsync())!;
-                await pace.WaitForNextTickAsync();
-            }
-        }
+        var terminated = await Merchant.TerminateConnectionsWhileAsync(database, Name, purchases);
 
         terminated.ShouldBeGreaterThan(0, "the fault must have hit the fleet's connections");
         await Merchant.ShouldBeExactlyOnceAsync(_e2e, await Task.WhenAll(purchases), refunds: 3);
