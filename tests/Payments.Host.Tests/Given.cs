@@ -3,6 +3,9 @@ using System.Text.Json.Serialization;
 using JasperFx.Events;
 using Marten;
 using Payments.Domain;
+using Payments.Host.Payments;
+using Payments.Host.Tests.Fixtures;
+using Wolverine.Tracking;
 
 namespace Payments.Host.Tests;
 
@@ -10,6 +13,22 @@ internal static class Given
 {
     public const string CheckoutId = "pay_4gubyq2w335upc54dx7a4257lq";
     public const string Redirect = "https://sbapi.ckotech.co/knet-external/redirect/tok_tl6kftlhdpzephqelsbpyovl4i/pay";
+
+    /// <summary>
+    /// A payment requested and accepted (Pending with <see cref="CheckoutId"/>), and Checkout.com answering that it is
+    /// captured with KNET's record: what the processor reads after applying a capture.
+    /// </summary>
+    public static async Task AcceptedAndCapturedAtCheckoutAsync(this AppFixture app, Guid id)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        await app.Host.InvokeMessageAndWaitAsync(new RequestPayment(id, Request()));
+        await app.Host.InvokeMessageAndWaitAsync(new ApplyPaymentFact(id, new PaymentFact.Accepted(CheckoutId, Redirect)));
+        app.Checkout.AnswerJson(new
+        {
+            id = CheckoutId, status = "Captured", approved = true, amount = 1000, currency = "KWD",
+            source = new { type = "knet", knet_payment_id = "100201914315601265", knet_result = "CAPTURED" },
+        });
+    }
 
     public static KnetPaymentRequest Request(long amount = 1000) => new()
     {

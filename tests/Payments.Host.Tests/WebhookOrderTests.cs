@@ -25,13 +25,7 @@ public class when_a_later_webhooks_message_runs_first(AppFixture app) : HostTest
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        await App.Host.InvokeMessageAndWaitAsync(new RequestPayment(_id, Given.Request()));
-        await App.Host.InvokeMessageAndWaitAsync(new ApplyPaymentFact(_id, new PaymentFact.Accepted(Given.CheckoutId, Given.Redirect)));
-        App.Checkout.AnswerJson(new
-        {
-            id = Given.CheckoutId, status = "Captured", approved = true, amount = 1000, currency = "KWD",
-            source = new { type = "knet", knet_payment_id = "100201914315601265", knet_result = "CAPTURED" },
-        });
+        await App.AcceptedAndCapturedAtCheckoutAsync(_id);
 
         await using var session = App.Store.LightweightSession();
         foreach (var (id, type) in new[] { (_approvedId, "payment_capture_pending"), (_capturedId, "payment_captured") })

@@ -47,15 +47,8 @@ public class when_a_webhook_is_redelivered_while_it_is_processed(AppFixture app)
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        await App.Host.InvokeMessageAndWaitAsync(new RequestPayment(_id, Given.Request()));
-        await App.Host.InvokeMessageAndWaitAsync(new ApplyPaymentFact(_id, new PaymentFact.Accepted(Given.CheckoutId, Given.Redirect)));
-
         // After the capture the processor asks Checkout.com for KNET's record: here it is there at once.
-        App.Checkout.AnswerJson(new
-        {
-            id = Given.CheckoutId, status = "Captured", approved = true, amount = 1000, currency = "KWD",
-            source = new { type = "knet", knet_payment_id = "100201914315601265", knet_result = "CAPTURED" },
-        });
+        await App.AcceptedAndCapturedAtCheckoutAsync(_id);
     }
 
     private string Captured() => SignedWebhooks.Captured(EventId, _id);
@@ -136,13 +129,7 @@ public class when_a_parked_webhook_is_replayed_while_it_is_redelivered(AppFixtur
             await session.SaveChangesAsync();
         }
 
-        await App.Host.InvokeMessageAndWaitAsync(new RequestPayment(_id, Given.Request()));
-        await App.Host.InvokeMessageAndWaitAsync(new ApplyPaymentFact(_id, new PaymentFact.Accepted(Given.CheckoutId, Given.Redirect)));
-        App.Checkout.AnswerJson(new
-        {
-            id = Given.CheckoutId, status = "Captured", approved = true, amount = 1000, currency = "KWD",
-            source = new { type = "knet", knet_payment_id = "100201914315601265", knet_result = "CAPTURED" },
-        });
+        await App.AcceptedAndCapturedAtCheckoutAsync(_id);
     }
 
     private async Task<HttpResponseMessage> Replay()
