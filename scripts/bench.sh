@@ -4,7 +4,7 @@
 # processes, and writes docs/benchmarks.md.
 #   bash scripts/bench.sh            full run (3 repeats, 1M events / 1M documents; about 25 minutes)
 #   bash scripts/bench.sh --quick    smoke check of the harness (1 repeat, short windows, a tenth of the data)
-#   bash scripts/bench.sh --only webhooks|ack|post|rebuild|list|hosts   one figure (combines with --quick)
+#   bash scripts/bench.sh --only webhooks|ack|post|rebuild|list|hosts|chain   one figure (combines with --quick)
 # Ctrl+C stops everything it started. Not part of CI.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

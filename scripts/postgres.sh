@@ -38,6 +38,19 @@ done
 
 psql_admin() { as_root su postgres -c "psql -p $PG_PORT -v ON_ERROR_STOP=1 -qtA $*"; }
 
+# The tests run several hosts (a fleet of three, killed and restarted) beside each other against this one server:
+# PostgreSQL's default of 100 connections has run out under them. Raised once, with a restart, only when lower.
+PG_MAX_CONNECTIONS="${PAYMENTS_PG_MAX_CONNECTIONS:-300}"
+if [ "$(psql_admin "-c \"show max_connections\"")" -lt "$PG_MAX_CONNECTIONS" ]; then
+  log "raising max_connections to $PG_MAX_CONNECTIONS (restarts the cluster once)"
+  psql_admin "-c \"alter system set max_connections = $PG_MAX_CONNECTIONS\"" >&2
+  as_root pg_ctlcluster "$version" main restart >&2
+  for _ in $(seq 1 50); do
+    if as_root su postgres -c "pg_isready -q -p $PG_PORT" 2>/dev/null; then break; fi
+    sleep 0.2
+  done
+fi
+
 if [ "$(psql_admin "-c \"select 1 from pg_roles where rolname = '$PG_ROLE'\"")" != "1" ]; then
   log "creating role $PG_ROLE"
   psql_admin "-c \"create role $PG_ROLE login password '$PG_PASSWORD' createdb\"" >&2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's run command: PostgreSQL (installed and started when missing), the Checkout.com sandbox on :5090 and
 # the payments service on :5080, wired together (secret key, processing channel, webhook URL and signature key).
-# Ctrl+C stops both. PAYMENTS_URL / SANDBOX_URL / SANDBOX_TIME_SCALE override the defaults.
+# The demo shop (src/Payments.Shop) on :5070 pays through the service. Ctrl+C stops them all.
+# PAYMENTS_URL / SANDBOX_URL / SHOP_URL / SANDBOX_TIME_SCALE override the defaults.
 #
 # --nodes N (N > 1): a local fleet instead — N identical services on :5081..:508N against the same database, behind
 # the YARP proxy (src/Payments.Proxy) on PAYMENTS_URL, which the sandbox's webhooks also go to.
@@ -21,6 +22,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 service_url="${PAYMENTS_URL:-http://localhost:5080}"
 sandbox_url="${SANDBOX_URL:-http://localhost:5090}"
+shop_url="${SHOP_URL:-http://localhost:5070}"
 secret_key="sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e"
 signature_key="whsec_local_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 channel="pc_localprocessingchannel0000"
@@ -31,6 +33,7 @@ export ConnectionStrings__Payments
 echo "[run] building"
 dotnet build src/Payments.Host -c Release -nologo -v q
 dotnet build src/Payments.Sandbox -c Release -nologo -v q
+dotnet build src/Payments.Shop -c Release -nologo -v q
 if [ "$nodes" -gt 1 ]; then dotnet build src/Payments.Proxy -c Release -nologo -v q; fi
 
 pids=()
@@ -65,24 +68,30 @@ else
     proxy_settings+=("Proxy__Backends__$((i - 1))=$url")
   done
   for url in "${node_urls[@]}"; do
-    for _ in $(seq 1 120); do curl -fs "$url/health" >/dev/null 2>&1 && break; sleep 0.5; done
+    for _ in $(seq 1 120); do curl -fs "$url/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
   done
   (cd src/Payments.Proxy/bin/Release/net10.0 && exec env "${proxy_settings[@]}" ASPNETCORE_URLS="$service_url" dotnet Payments.Proxy.dll) &
   pids+=($!)
 fi
 
+# The shop: the documented development key with exactly payments:write and backoffice:read (README, "API keys").
+Shop__PaymentsUrl="$service_url" Shop__ApiKey="pk_dev_shop_5e2b9c14" Shop__PublicUrl="$shop_url" \
+ASPNETCORE_URLS="$shop_url" ASPNETCORE_ENVIRONMENT=Development \
+  dotnet run --project src/Payments.Shop -c Release --no-build --no-launch-profile &
+pids+=($!)
+
 for _ in $(seq 1 120); do
-  if curl -fs "$service_url/health" >/dev/null 2>&1 && curl -fs "$sandbox_url/" >/dev/null 2>&1; then break; fi
+  if curl -fs "$service_url/health/ready" >/dev/null 2>&1 && curl -fs "$sandbox_url/" >/dev/null 2>&1 && curl -fs "$shop_url/" >/dev/null 2>&1; then break; fi
   sleep 0.5
 done
 
 if [ "$nodes" -gt 1 ]; then
   echo
-  echo "  A fleet of $nodes nodes behind the proxy on $service_url (round robin; /health checked every second):"
+  echo "  A fleet of $nodes nodes behind the proxy on $service_url (round robin; /health/ready checked every second):"
   for i in $(seq 1 "$nodes"); do
     echo "    node$i  ${node_urls[$((i - 1))]}  pid ${node_pids[$((i - 1))]}"
   done
-  echo "  Kill one (kill -9 ${node_pids[$(( nodes - 1 ))]}) and keep calling $service_url: within about two seconds the"
+  echo "  Kill one (kill -9 ${node_pids[$(( nodes - 1 ))]}) and keep calling $service_url: within about a second the"
   echo "  proxy stops sending it requests, and the others answer for it (the same database, the same payments);"
   echo "  within about ten seconds (Fleet:StaleNodeTimeout) its scheduled checks and projections move to a survivor."
 fi
@@ -91,12 +100,14 @@ cat <<EOT
 
   Payments service  $service_url   (GET /health, POST /payments, GET /payments/{id}, POST /payments/{id}/refunds)
   Checkout sandbox  $sandbox_url   (the KNET page; control API under /_sandbox)
+  Demo shop         $shop_url   (open it in a browser: cart → Pay with KNET → receipt)
+  Operator console  $service_url/console   (sign in with the API key pk_dev_admin_c57a90d2)
 
   Create a payment:
     curl -s -X POST $service_url/payments -H 'Authorization: Bearer pk_dev_merchant_3f9c2a71' -H 'Content-Type: application/json' \\
       -d '{"amount":1500,"currency":"KWD","reference":"ORDER-1","language":"en","successUrl":"$sandbox_url/","failureUrl":"$sandbox_url/"}'
   then open its redirectUrl in a browser and pay with: Knet Test Card [KNET1], 8888880000000001, 09/2025, PIN 1234.
 
-  Ctrl+C stops $([ "$nodes" -eq 1 ] && echo both || echo 'them all').
+  Ctrl+C stops them all.
 EOT
 wait

@@ -47,6 +47,12 @@ if [ -z "$total" ] || [ -z "$failed" ] || [ -z "$passed" ]; then
   exit 1
 fi
 
+# The names of the failed tests again, just above the counts, where a truncated CI log still shows them.
+if [ "$failed" != "0" ]; then
+  echo "[test] failed tests:"
+  grep -E "^[[:space:]]*failed [^:]" "$log" | sed -E 's/^[[:space:]]*/  /' | head -n 50
+fi
+
 summary="$passed passed, $failed failed"
 [ "${skipped:-0}" != "0" ] && summary="$summary, $skipped skipped"
 if [ "$status" -eq 0 ] && [ "$failed" -ne 0 ]; then status=1; fi

@@ -8,7 +8,7 @@ internal sealed record BenchOptions(
 {
     public const string Usage =
         "usage: Payments.Bench --connection <npgsql connection string> --root <repo> [--out docs/benchmarks.md] " +
-        "[--quick] [--only webhooks|ack|post|rebuild|list|hosts] [--repeats n] [--command \"text for the report\"]";
+        "[--quick] [--only webhooks|ack|post|rebuild|list|hosts|chain] [--repeats n] [--command \"text for the report\"]";
 
     /// <summary>The schema every figure resets and the hosts use (never the development schema <c>payments</c>).</summary>
     public const string Schema = "bench";

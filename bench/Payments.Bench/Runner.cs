@@ -16,6 +16,7 @@ internal sealed class Runner(BenchOptions options)
         new ProjectionRebuildFigure(),
         new BackOfficeListFigure(),
         new HostScalingFigure(),
+        new ChainAppendFigure(),
     ];
 
     public async Task<int> RunAsync(CancellationToken cancellation)

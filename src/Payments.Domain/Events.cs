@@ -83,4 +83,25 @@ public sealed record RefundSucceeded(Guid PaymentId, Guid RefundId, string? Acti
 /// </summary>
 public sealed record RefundDeclined(
     Guid PaymentId, Guid RefundId, string? ActionId, string? ResponseCode, string? ResponseSummary,
-    IReadOnlyList<string> ErrorCodes, DateTimeOffset At) : IPaymentEvent;
+    IReadOnlyList<string> ErrorCodes, DateTimeOffset At, long Amount = 0) : IPaymentEvent;
+
+// Operator actions (docs/architecture.md, "Operator actions"): the cause names the operator's key and reason.
+
+/// <summary>An operator read the payment from Checkout.com now; what it said was written just before this, as facts.</summary>
+public sealed record PaymentSynced(Guid PaymentId, string CheckoutPaymentId, string CheckoutStatus, DateTimeOffset At)
+    : IPaymentEvent;
+
+/// <summary>
+/// Our request never arrived: an operator asked Checkout.com, which holds no payment of ours under its reference, so
+/// nothing was created there and nothing can be paid. The payment is Rejected; a late fact about it is a contradiction.
+/// </summary>
+public sealed record PaymentAbandoned(Guid PaymentId, DateTimeOffset At, long Amount = 0) : IPaymentEvent;
+
+/// <summary>
+/// An operator took the payment over: the scheduled checks (and the sweeper) leave it alone from now on; only an
+/// operator's own check or sync asks Checkout.com about it. Webhooks still apply.
+/// </summary>
+public sealed record FollowUpsCanceled(Guid PaymentId, DateTimeOffset At) : IPaymentEvent;
+
+/// <summary>An operator looked at every review flag of a decided payment and cleared them.</summary>
+public sealed record ReviewCleared(Guid PaymentId, int FlagsCleared, DateTimeOffset At) : IPaymentEvent;

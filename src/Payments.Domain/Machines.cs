@@ -20,6 +20,11 @@ public static class Machines
     public const string RefundsStayBelowCaptured = "refunded total stays below captured";
     public const string RefundsReachCaptured = "refunded total reaches captured";
     public const string RefundedAmountMatches = "refunded amount equals requested amount";
+    public const string ChecksNotYetCanceled = "checks not yet canceled";
+    public const string ChecksAlreadyCanceled = "checks already canceled";
+    public const string RefundInFlight = "a refund waits for Checkout.com";
+    public const string FlaggedForReview = "flagged for review";
+    public const string NotFlagged = "not flagged";
 
     /// <summary>The payment machine over <paramref name="payment"/>'s status; guards read <paramref name="payment"/>.</summary>
     public static StateMachine<PaymentStatus, PaymentTrigger> Payment(Payment payment, Func<PaymentStatus> read,
@@ -56,14 +61,30 @@ public static class Machines
             .Permit(PaymentTrigger.CancellationReported, PaymentStatus.Canceled)
             .Permit(PaymentTrigger.ExpiryReported, PaymentStatus.Expired);
 
+        // Operator commands (docs/architecture.md, "Operator actions"). Sync reads what Checkout.com holds: only a
+        // payment it created has anything to read. Canceling checks stops our own asking while something waits for
+        // Checkout.com; asking twice changes nothing. A review flag is cleared only once the payment is decided.
+        void Sync(StateMachine<PaymentStatus, PaymentTrigger>.StateConfiguration s) => s
+            .PermitReentry(PaymentTrigger.SyncRequested);
+        void CancelChecks(StateMachine<PaymentStatus, PaymentTrigger>.StateConfiguration s, bool onlyForRefunds) => s
+            .PermitReentryIf(PaymentTrigger.ChecksCancelRequested,
+                () => !payment.ChecksCanceled && (!onlyForRefunds || payment.InFlightRefundAmount > 0),
+                onlyForRefunds ? $"{RefundInFlight}; {ChecksNotYetCanceled}" : ChecksNotYetCanceled)
+            .IgnoreIf(PaymentTrigger.ChecksCancelRequested, () => payment.ChecksCanceled, ChecksAlreadyCanceled);
+        void ClearReview(StateMachine<PaymentStatus, PaymentTrigger>.StateConfiguration s) => s
+            .PermitReentryIf(PaymentTrigger.ReviewClearRequested, () => payment.NeedsReview, FlaggedForReview)
+            .IgnoreIf(PaymentTrigger.ReviewClearRequested, () => !payment.NeedsReview, NotFlagged);
+
         var requested = m.Configure(PaymentStatus.Requested)
             .Permit(PaymentTrigger.CheckoutAccepted, PaymentStatus.Pending)
             .Permit(PaymentTrigger.PendingReported, PaymentStatus.Pending)
             .Permit(PaymentTrigger.CheckoutRejected, PaymentStatus.Rejected)
             .PermitReentry(PaymentTrigger.CheckoutDidNotAnswer)
-            .Permit(PaymentTrigger.ApprovalReported, PaymentStatus.CapturePending);
+            .Permit(PaymentTrigger.ApprovalReported, PaymentStatus.CapturePending)
+            .Permit(PaymentTrigger.NoRecordFound, PaymentStatus.Rejected);
         Decisions(requested);
         Details(requested);
+        CancelChecks(requested, onlyForRefunds: false);
 
         var pending = m.Configure(PaymentStatus.Pending)
             .PermitReentryIf(PaymentTrigger.CheckoutAccepted, () => payment.RedirectUrl is null, RedirectNotYetRecorded)
@@ -73,17 +94,24 @@ public static class Machines
             .Permit(PaymentTrigger.ApprovalReported, PaymentStatus.CapturePending);
         Decisions(pending);
         Details(pending);
+        Sync(pending);
+        CancelChecks(pending, onlyForRefunds: false);
 
         var capturePending = m.Configure(PaymentStatus.CapturePending);
         IgnoreEarlyFacts(capturePending);
         Decisions(capturePending);
         Details(capturePending);
+        Sync(capturePending);
+        CancelChecks(capturePending, onlyForRefunds: false);
 
         foreach (var refundable in new[] { PaymentStatus.Captured, PaymentStatus.PartiallyRefunded })
         {
             var s = m.Configure(refundable).Ignore(PaymentTrigger.CaptureReported);
             IgnoreEarlyFacts(s);
             Details(s);
+            Sync(s);
+            CancelChecks(s, onlyForRefunds: true);
+            ClearReview(s);
             s.PermitReentryIf(refund, Refundable, WithinRefundableBalance);
             s.PermitIf(refunded, PaymentStatus.Refunded, Reaches, RefundsReachCaptured);
             if (refundable == PaymentStatus.Captured)
@@ -99,6 +127,8 @@ public static class Machines
         var fullyRefunded = m.Configure(PaymentStatus.Refunded).Ignore(PaymentTrigger.CaptureReported);
         IgnoreEarlyFacts(fullyRefunded);
         Details(fullyRefunded);
+        Sync(fullyRefunded);
+        ClearReview(fullyRefunded);
 
         // Failures: another word for the same failure is a no-op (no money moved either way); money moving is not.
         foreach (var failed in new[] { PaymentStatus.Declined, PaymentStatus.Canceled, PaymentStatus.Expired })
@@ -109,11 +139,14 @@ public static class Machines
                 .Ignore(PaymentTrigger.ExpiryReported);
             IgnoreEarlyFacts(s);
             Details(s);
+            Sync(s);
+            ClearReview(s);
         }
 
-        m.Configure(PaymentStatus.Rejected)
+        var rejected = m.Configure(PaymentStatus.Rejected)
             .Ignore(PaymentTrigger.CheckoutRejected)
             .Ignore(PaymentTrigger.CheckoutDidNotAnswer);
+        ClearReview(rejected);
 
         return m;
     }

@@ -63,6 +63,9 @@ public sealed record Payment
 
     public bool NeedsReview => !ReviewFlags.IsEmpty;
 
+    /// <summary>An operator canceled the scheduled checks: only an operator's own check or sync asks Checkout.com now.</summary>
+    public bool ChecksCanceled { get; init; }
+
     public Refund? FindRefund(Guid refundId) => Refunds.Find(r => r.Id == refundId);
 
     private static Payment Begin(PaymentRequested e)
@@ -150,6 +153,10 @@ public sealed record Payment
             Status = PaymentStatus.Expired, CheckoutPaymentId = CheckoutPaymentId ?? e.CheckoutPaymentId,
         },
         KnetDetailsRecorded e => this with { Knet = e.Details },
+        PaymentSynced => this,
+        PaymentAbandoned => this with { Status = PaymentStatus.Rejected },
+        FollowUpsCanceled => this with { ChecksCanceled = true },
+        ReviewCleared => this with { ReviewFlags = [] },
         PaymentFlaggedForReview e => this with
         {
             ReviewFlags = ReviewFlags.Add(new ReviewFlag(e.Fact, e.StatusAtFlag, e.Reason, e.At)),

@@ -10,6 +10,7 @@ public static class PaymentDecider
     public const string RefundAmountInvalid = "refund_amount_invalid";
     public const string RefundReferenceInvalid = "refund_reference_invalid";
     public const string RequestInvalid = "request_invalid";
+    public const string ActionNotAllowed = "action_not_allowed";
 
     /// <summary>Starts a payment: every broken KNET rule at once, or the intent to record before calling Checkout.com.</summary>
     public static Decision Request(Guid paymentId, KnetPaymentRequest request, DateTimeOffset now)
@@ -126,7 +127,7 @@ public static class PaymentDecider
         }
 
         return Decision.Applied($"refund {refund.Id} {fact.Trigger}: {outcome.From} → {outcome.To}",
-            EventFor(payment.Id, refund.Id, fact, now));
+            EventFor(payment.Id, refund, fact, now));
     }
 
     /// <summary>Asks an operator to look; the same reason twice is recorded once.</summary>
@@ -136,6 +137,62 @@ public static class PaymentDecider
         return payment.ReviewFlags.Exists(f => f.Reason == reason)
             ? Decision.NoOp($"already flagged: {reason}")
             : Flag(payment, "review requested by this service", reason, now);
+    }
+
+    /// <summary>
+    /// Whether the machine permits an operator's command in the payment's state, before anything is asked of
+    /// Checkout.com: the refusal (409 <c>action_not_allowed</c>), or null.
+    /// </summary>
+    public static Decision? RefusalOf(Payment payment, PaymentTrigger command)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        var outcome = Outcome.Of<PaymentStatus, PaymentTrigger>(
+            (read, write) => Machines.Payment(payment, read, write), payment.Status, command);
+        return outcome.Kind == OutcomeKind.NotPermitted
+            ? Decision.Refused(ActionNotAllowed, outcome.UnmetGuards.Count > 0
+                ? $"{command} is not allowed in {payment.Status}: it needs {outcome.UnmetGuards[0]}."
+                : $"{command} is not allowed in {payment.Status}.")
+            : null;
+    }
+
+    /// <summary>Whether an operator's command would change something now (not refused, not a no-op): a console offers it then.</summary>
+    public static bool Changes(Payment payment, PaymentTrigger command)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        return Outcome.Of<PaymentStatus, PaymentTrigger>(
+            (read, write) => Machines.Payment(payment, read, write), payment.Status, command).Kind == OutcomeKind.Transition;
+    }
+
+    /// <summary>An operator read the payment from Checkout.com, which said <paramref name="checkoutStatus"/>.</summary>
+    public static Decision Sync(Payment payment, string checkoutStatus, DateTimeOffset now) =>
+        Operate(payment, PaymentTrigger.SyncRequested,
+            () => new PaymentSynced(payment.Id, payment.CheckoutPaymentId!, checkoutStatus, now));
+
+    /// <summary>Checkout.com holds no payment of ours for this request: it never arrived, and the payment fails.</summary>
+    public static Decision Abandon(Payment payment, DateTimeOffset now) =>
+        Operate(payment, PaymentTrigger.NoRecordFound, () => new PaymentAbandoned(payment.Id, now, payment.Amount));
+
+    /// <summary>An operator stops the scheduled checks; asking twice changes nothing.</summary>
+    public static Decision CancelChecks(Payment payment, DateTimeOffset now) =>
+        Operate(payment, PaymentTrigger.ChecksCancelRequested, () => new FollowUpsCanceled(payment.Id, now));
+
+    /// <summary>An operator clears the review flags of a decided payment; with none to clear it changes nothing.</summary>
+    public static Decision ClearReview(Payment payment, DateTimeOffset now) =>
+        Operate(payment, PaymentTrigger.ReviewClearRequested, () => new ReviewCleared(payment.Id, payment.ReviewFlags.Count, now));
+
+    private static Decision Operate(Payment payment, PaymentTrigger command, Func<IPaymentEvent> @event)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        if (RefusalOf(payment, command) is { } refused)
+        {
+            return refused;
+        }
+
+        var outcome = Outcome.Of<PaymentStatus, PaymentTrigger>(
+            (read, write) => Machines.Payment(payment, read, write), payment.Status, command);
+        return outcome.Kind == OutcomeKind.Transition
+            ? Decision.Applied($"{command}: {outcome.From} → {outcome.To}", @event())
+            : Decision.NoOp($"{command} is already carried out in {payment.Status}");
     }
 
     private static IPaymentEvent EventFor(Payment payment, PaymentFact fact, DateTimeOffset now) => EventFor(payment.Id, payment.Amount, fact, now);
@@ -157,15 +214,15 @@ public static class PaymentDecider
         _ => throw new ArgumentOutOfRangeException(nameof(fact), fact, "Unknown payment fact."),
     };
 
-    private static IPaymentEvent EventFor(Guid paymentId, Guid refundId, RefundFact fact, DateTimeOffset now) => fact switch
+    private static IPaymentEvent EventFor(Guid paymentId, Refund refund, RefundFact fact, DateTimeOffset now) => fact switch
     {
-        RefundFact.Accepted f => new RefundPending(paymentId, refundId, f.CheckoutActionId, now),
-        RefundFact.Pending f => new RefundPending(paymentId, refundId, f.CheckoutActionId, now),
-        RefundFact.NoAnswer f => new RefundOutcomeUnknown(paymentId, refundId, f.Reason, now),
-        RefundFact.Refused f => new RefundDeclined(paymentId, refundId, null, null,
-            $"Checkout.com refused the refund with HTTP {f.HttpStatus}", f.ErrorCodes, now),
+        RefundFact.Accepted f => new RefundPending(paymentId, refund.Id, f.CheckoutActionId, now),
+        RefundFact.Pending f => new RefundPending(paymentId, refund.Id, f.CheckoutActionId, now),
+        RefundFact.NoAnswer f => new RefundOutcomeUnknown(paymentId, refund.Id, f.Reason, now),
+        RefundFact.Refused f => new RefundDeclined(paymentId, refund.Id, null, null,
+            $"Checkout.com refused the refund with HTTP {f.HttpStatus}", f.ErrorCodes, now, refund.Amount),
         RefundFact.Declined f => new RefundDeclined(
-            paymentId, refundId, f.CheckoutActionId, f.ResponseCode, f.ResponseSummary, [], now),
+            paymentId, refund.Id, f.CheckoutActionId, f.ResponseCode, f.ResponseSummary, [], now, refund.Amount),
         _ => throw new ArgumentOutOfRangeException(nameof(fact), fact, "Unknown refund fact."),
     };
 

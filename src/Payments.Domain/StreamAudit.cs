@@ -46,6 +46,11 @@ public static class StreamAudit
             {
                 findings.Add(new AuditFinding(paymentId, e.Version, FindingKind.MissingCause, $"{e.Data.GetType().Name} has no cause"));
             }
+            else if (OperatorCause.IsOperatorEvent(e.Data) && OperatorCause.ReasonOf(e.Cause) is null)
+            {
+                findings.Add(new AuditFinding(paymentId, e.Version, FindingKind.MissingCause,
+                    $"{e.Data.GetType().Name} has no operator's reason in its cause"));
+            }
 
             if (state is not null && Illegal(state, e.Data) is { } why)
             {
@@ -121,6 +126,10 @@ public static class StreamAudit
             PaymentExpired => Payment(PaymentTrigger.ExpiryReported),
             KnetDetailsRecorded k => Payment(PaymentTrigger.KnetDetailsReported, k.Details),
             PaymentFlaggedForReview => null,
+            PaymentSynced => Payment(PaymentTrigger.SyncRequested),
+            PaymentAbandoned => Payment(PaymentTrigger.NoRecordFound),
+            FollowUpsCanceled => Payment(PaymentTrigger.ChecksCancelRequested),
+            ReviewCleared => Payment(PaymentTrigger.ReviewClearRequested),
             RefundRequested r => state.FindRefund(r.RefundId) is not null
                 ? $"refund {r.RefundId} requested twice"
                 : Payment(PaymentTrigger.RefundRequested, r.Amount),

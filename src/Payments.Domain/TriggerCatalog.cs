@@ -23,6 +23,10 @@ public static class TriggerCatalog
         Pay(PaymentTrigger.KnetDetailsReported, "`GET /payments/{id}`: `source.knet_payment_id`, `knet_result`, …"),
         Pay(PaymentTrigger.RefundRequested, "our command: the merchant's `POST /payments/{id}/refunds`"),
         Pay(PaymentTrigger.RefundSucceeded, "webhook, once the refund's own machine accepts it", "payment_refunded"),
+        Pay(PaymentTrigger.SyncRequested, "operator: `POST /operations/payments/{id}/sync` (then `GET /payments/{id}`)"),
+        Pay(PaymentTrigger.NoRecordFound, "operator: `POST /operations/payments/{id}/settle`; `GET /payments?reference=` finds none of ours"),
+        Pay(PaymentTrigger.ChecksCancelRequested, "operator: `POST /operations/payments/{id}/checks/cancel`"),
+        Pay(PaymentTrigger.ReviewClearRequested, "operator: `POST /operations/payments/{id}/review/clear`"),
     ];
 
     public static IReadOnlyList<TriggerSource> Refund { get; } =

@@ -17,6 +17,15 @@ public enum PaymentTrigger
     /// <summary>The merchant's command, not a provider fact: refused when the machine does not permit it.</summary>
     RefundRequested,
     RefundSucceeded,
+
+    /// <summary>
+    /// Operator commands (<c>operations:admin</c>, each with a reason in its cause): refused when the machine does not
+    /// permit them (docs/architecture.md, "Operator actions").
+    /// </summary>
+    SyncRequested,
+    NoRecordFound,
+    ChecksCancelRequested,
+    ReviewClearRequested,
 }
 
 /// <summary>What can happen to one refund.</summary>

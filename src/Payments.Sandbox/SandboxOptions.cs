@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
 namespace Payments.Sandbox;
 
 /// <summary>The section <c>Sandbox</c> of appsettings or environment (<c>Sandbox__SecretKey</c>, …).</summary>
@@ -67,6 +71,12 @@ public sealed record FaultOptions
     /// <summary>How long a reordered webhook waits for its successor, before <see cref="SandboxOptions.TimeScale"/>.</summary>
     public TimeSpan ReorderHold { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Every webhook published while this is on is listed as <c>Dropped</c> and never sent, nor retried: Checkout.com's
+    /// webhooks lost or switched off, so only a read of the payment tells the outcome.
+    /// </summary>
+    public bool DropWebhooks { get; init; }
+
     /// <summary>Every webhook's first attempt waits this long (not scaled).</summary>
     public TimeSpan DeliveryDelay { get; init; }
 
@@ -81,4 +91,120 @@ public sealed record FaultOptions
 
     /// <summary>The next N API requests are processed, then the connection is aborted: the answer is lost.</summary>
     public int LoseNextResponses { get; init; }
+
+    // Settlement discrepancies, stamped on each capture or refund settled while they are on (Reports/SettlementLedger.cs).
+
+    /// <summary>Captures and refunds settle this many days after (negative: before) the day they were processed.</summary>
+    public int SettlementDayShift { get; init; }
+
+    /// <summary>Every refund settles for this many fils more than was refunded (negative: fewer).</summary>
+    public long RefundAmountDifference { get; init; }
+
+    /// <summary>Every capture settles with a processing fee of this many fils (a <c>Processing Fee</c> breakdown line).</summary>
+    public long FeePerCapture { get; init; }
+
+    /// <summary>Every capture settled brings the settlement of a capture of a payment nobody here requested.</summary>
+    public bool SettleUnknownCapture { get; init; }
+}
+
+/// <summary>
+/// Checked when the sandbox starts (ValidateOnStart): each failure names the setting, what is wrong, what would happen
+/// and its environment form, as the service's own settings do.
+/// </summary>
+public sealed partial class SandboxOptionsValidation : IValidateOptions<SandboxOptions>
+{
+    private const string S = SandboxOptions.Section;
+
+    public ValidateOptionsResult Validate(string? name, SandboxOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new ValidateOptionsResultBuilder();
+        void Fail(string key, string wrong, string consequence) =>
+            failures.AddError($"{S}:{key} {wrong}: {consequence} (environment: {S}__{key.Replace(":", "__", StringComparison.Ordinal)}).");
+        void Positive(string key, TimeSpan value, string consequence)
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                Fail(key, $"is {Show(value)}, not a positive time", consequence);
+            }
+        }
+
+        void NotNegative(string key, TimeSpan value, string consequence)
+        {
+            if (value < TimeSpan.Zero)
+            {
+                Fail(key, $"is {Show(value)}, a negative time", consequence);
+            }
+        }
+
+        void NotNegativeCount(string key, int value, string consequence)
+        {
+            if (value < 0)
+            {
+                Fail(key, $"is {value}, a negative count", consequence);
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(options.SecretKey))
+        {
+            Fail(nameof(options.SecretKey), "is empty", "every API call would be answered 401");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.WebhookSignatureKey))
+        {
+            Fail(nameof(options.WebhookSignatureKey), "is empty", "every webhook would carry a signature anyone could forge");
+        }
+
+        if (!string.IsNullOrEmpty(options.WebhookUrl)
+            && !(Uri.TryCreate(options.WebhookUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
+        {
+            Fail(nameof(options.WebhookUrl), $"is '{options.WebhookUrl}', not empty or an absolute http(s) URL", "no webhook could be delivered");
+        }
+
+        if (!double.IsFinite(options.TimeScale) || options.TimeScale <= 0)
+        {
+            Fail(nameof(options.TimeScale), $"is {options.TimeScale.ToString(CultureInfo.InvariantCulture)}, not a positive number",
+                "every sandbox delay is divided by it");
+        }
+
+        if (!Expiry().IsMatch(options.SuccessExpiry))
+        {
+            Fail(nameof(options.SuccessExpiry), $"is '{options.SuccessExpiry}', not MM/YYYY", "the test card could never be approved");
+        }
+
+        Positive(nameof(options.PageExpiry), options.PageExpiry, "every KNET page would expire at once");
+        NotNegative(nameof(options.RefundProcessing), options.RefundProcessing, "a refund could not be scheduled");
+        Positive(nameof(options.WebhookTimeout), options.WebhookTimeout, "every webhook attempt would count as failed");
+        for (var i = 0; i < options.WebhookRetrySchedule.Count; i++)
+        {
+            Positive($"{nameof(options.WebhookRetrySchedule)}:{i}", options.WebhookRetrySchedule[i], "a failed webhook would be retried at once");
+        }
+
+        Positive(nameof(options.IdempotencyRetention), options.IdempotencyRetention, "no Cko-Idempotency-Key would be remembered");
+        const string F = nameof(options.Faults);
+        Positive($"{F}:{nameof(FaultOptions.ReorderHold)}", options.Faults.ReorderHold, "a reordered webhook would not wait for its successor");
+        NotNegative($"{F}:{nameof(FaultOptions.DeliveryDelay)}", options.Faults.DeliveryDelay, "a webhook could not be scheduled");
+        NotNegative($"{F}:{nameof(FaultOptions.ApiDelay)}", options.Faults.ApiDelay, "an API request could not be delayed");
+        NotNegativeCount($"{F}:{nameof(FaultOptions.FailFirstAttempts)}", options.Faults.FailFirstAttempts, "it is how many first attempts of each webhook fail");
+        NotNegativeCount($"{F}:{nameof(FaultOptions.RejectNextRequests)}", options.Faults.RejectNextRequests, "it is how many API requests are answered 503");
+        NotNegativeCount($"{F}:{nameof(FaultOptions.LoseNextResponses)}", options.Faults.LoseNextResponses, "it is how many API answers are lost");
+        if (options.Faults.SettlementDayShift is < -MaxDayShift or > MaxDayShift)
+        {
+            Fail($"{F}:{nameof(FaultOptions.SettlementDayShift)}", $"is {options.Faults.SettlementDayShift}, not between -{MaxDayShift} and {MaxDayShift}",
+                "a settlement would land outside any report a test asks for");
+        }
+
+        if (options.Faults.FeePerCapture < 0)
+        {
+            Fail($"{F}:{nameof(FaultOptions.FeePerCapture)}", $"is {options.Faults.FeePerCapture}, a negative fee", "a fee is charged, never paid");
+        }
+        return failures.Build();
+    }
+
+    public const int MaxDayShift = 31;
+
+    private static string Show(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^(0[1-9]|1[0-2])/[0-9]{4}\z")]
+    private static partial Regex Expiry();
 }

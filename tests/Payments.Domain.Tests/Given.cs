@@ -60,6 +60,12 @@ internal static class Given
 
     public static Payment In(PaymentStatus status) => Fold(History(status));
 
+    public static PaymentFlaggedForReview Flag(PaymentStatus status, int minutes = 30) =>
+        new(PaymentId, "review requested by this service", status, "still undecided at Checkout.com after 6 checks", At(minutes));
+
+    /// <summary>A payment in <paramref name="status"/> with one review flag on it.</summary>
+    public static Payment Flagged(PaymentStatus status) => Fold([.. History(status), Flag(status)]);
+
     /// <summary>A representative fact or command for each payment trigger, with arguments that pass the guards.</summary>
     public static PaymentFact? FactFor(PaymentTrigger trigger) => trigger switch
     {

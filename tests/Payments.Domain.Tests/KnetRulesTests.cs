@@ -280,4 +280,33 @@ public class KwdTests
     [InlineData(999_999_990, "999999.990 KWD")]
     [InlineData(-250, "-0.250 KWD")]
     public void fils_are_formatted_with_three_decimals(long fils, string text) => Kwd.Format(fils).ShouldBe(text);
+
+    [Theory]
+    [InlineData("1", 1000)]
+    [InlineData("1.5", 1500)]
+    [InlineData("0.500", 500)]
+    [InlineData(" 12.34 ", 12340)]
+    [InlineData("0.001", 1)]
+    [InlineData("999999.990", 999_999_990)]
+    public void dinars_people_type_are_read_as_fils(string text, long fils)
+    {
+        Kwd.TryParse(text, out var read).ShouldBeTrue();
+        read.ShouldBe(fils);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("abc")]
+    [InlineData("0.0005")]
+    [InlineData("-1.000")]
+    [InlineData("+1")]
+    [InlineData("1,000")]
+    [InlineData("1e3")]
+    [InlineData(".5")]
+    [InlineData("5.")]
+    [InlineData("1.000 KWD")]
+    [InlineData("9999999999999")]
+    [InlineData("١")]
+    public void anything_but_plain_dinars_with_at_most_three_decimals_is_not_read(string text) =>
+        Kwd.TryParse(text, out _).ShouldBeFalse();
 }

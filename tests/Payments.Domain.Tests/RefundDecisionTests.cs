@@ -141,7 +141,7 @@ public class when_refund_outcomes_arrive
             new RefundFact.Declined(CheckoutId, "act_r1", null, "20006", "Error / Invalid Request Parameters"));
 
         events[^1].ShouldBe(new RefundDeclined(PaymentId, FirstRefund, "act_r1", "20006",
-            "Error / Invalid Request Parameters", [], At(10)), new SameJson());
+            "Error / Invalid Request Parameters", [], At(10), 1000), new SameJson());
         var payment = Fold(events);
         payment.RefundableAmount.ShouldBe(1000);
         payment.Status.ShouldBe(PaymentStatus.Captured);

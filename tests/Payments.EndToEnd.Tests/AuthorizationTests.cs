@@ -117,9 +117,18 @@ public sealed class when_callers_present_api_keys(PostgresDatabase database) : I
     [Fact]
     public async Task the_webhook_and_health_routes_need_no_api_key()
     {
+        // Readiness waits, a few seconds after a start, for the fleet's leader to assign the durability agent.
+        var ready = await Eventually.Until(async () =>
+        {
+            using var answer = await Call("GET", "/health/ready", key: null);
+            return answer.StatusCode;
+        }, status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        using var live = await Call("GET", "/health/live", key: null);
         using var health = await Call("GET", "/health", key: null);
         using var webhook = await Call("POST", "/webhooks/checkout", key: null);
 
+        ready.ShouldBe(HttpStatusCode.OK);
+        live.StatusCode.ShouldBe(HttpStatusCode.OK);
         health.StatusCode.ShouldBe(HttpStatusCode.OK);
         webhook.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await webhook.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("webhook_unauthenticated");

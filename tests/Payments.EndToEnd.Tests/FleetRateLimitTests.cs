@@ -93,6 +93,35 @@ public sealed class when_two_nodes_take_writes_from_the_same_keys(PostgresDataba
     }
 
     [Fact]
+    public async Task a_refund_posted_from_the_console_spends_the_same_budget_and_reading_pages_does_not()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            (await Create(_merchantOnSecond)).Status.ShouldBe(HttpStatusCode.Created);
+        }
+
+        var cookies = new CookieContainer();
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = new Uri(_e2e.ServiceUrl) };
+        browser.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+        var signIn = await browser.GetStringAsync(new Uri("/console/sign-in", UriKind.Relative));
+        using (var signedIn = await browser.PostAsync(new Uri("/console/sign-in", UriKind.Relative), new FormUrlEncodedContent(
+                   new Dictionary<string, string> { ["apiKey"] = Wired.MerchantKey, ["__csrf"] = ConsoleForms.Token(signIn) })))
+        {
+            signedIn.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        }
+
+        var id = Guid.CreateVersion7();
+        using var page = await browser.GetAsync(new Uri($"/console/payments/{id}", UriKind.Relative));
+        page.StatusCode.ShouldBe(HttpStatusCode.NotFound, "reading is not counted: an unknown payment's page, not 429");
+        var form = await browser.GetStringAsync(new Uri("/console/payments", UriKind.Relative));
+        using var refund = await browser.PostAsync(new Uri($"/console/payments/{id}?handler=Refund", UriKind.Relative), new FormUrlEncodedContent(
+            new Dictionary<string, string> { ["__csrf"] = ConsoleForms.Token(form), ["amount"] = "0.100", ["idempotencyKey"] = Guid.NewGuid().ToString() }));
+
+        refund.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        refund.Headers.RetryAfter!.Delta!.Value.ShouldBeInRange(Window - TimeSpan.FromMinutes(1), Window);
+    }
+
+    [Fact]
     public async Task another_api_key_has_a_budget_of_its_own()
     {
         var admin = new List<HttpStatusCode>();

@@ -149,23 +149,10 @@ public sealed class when_someone_posts_to_the_webhook_endpoint(PostgresDatabase 
 
     public async ValueTask DisposeAsync() => await _e2e.DisposeAsync();
 
-    private static string Sign(string body) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Wired.SignatureKey), Encoding.UTF8.GetBytes(body)));
+    private static string Sign(string body) => Wired.Sign(body);
 
-    private async Task<HttpResponseMessage> Post(string body, string? signature = null, string? authorization = Wired.WebhookAuthorization)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/checkout")
-        {
-            Content = new StringContent(body, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.TryAddWithoutValidation("Cko-Signature", signature ?? Sign(body));
-        if (authorization is not null)
-        {
-            request.Headers.TryAddWithoutValidation("Authorization", authorization);
-        }
-
-        return await _e2e.Service.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> Post(string body, string? signature = null, string? authorization = Wired.WebhookAuthorization) =>
+        _e2e.PostWebhookAsync(body, signature, authorization);
 
     private async Task<int> StoredWebhooks()
     {

@@ -152,6 +152,11 @@ public class when_a_payment_id_is_all_zeros_or_malformed(AppFixture app) : Hosti
             data.Add("GET", $"/payments/{id}/events", "");
             data.Add("GET", $"/payments/{id}/state", "?version=1");
             data.Add("POST", $"/payments/{id}/refunds", "");
+            data.Add("POST", $"/operations/payments/{id}/check", "");
+            data.Add("POST", $"/operations/payments/{id}/sync", "");
+            data.Add("POST", $"/operations/payments/{id}/settle", "");
+            data.Add("POST", $"/operations/payments/{id}/checks/cancel", "");
+            data.Add("POST", $"/operations/payments/{id}/review/clear", "");
         }
 
         return data;

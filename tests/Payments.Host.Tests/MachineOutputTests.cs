@@ -94,6 +94,66 @@ public class when_a_machine_reads_the_audit(AppFixture app) : HostTest(app)
     }
 
     [Fact]
+    public async Task an_edited_event_a_deleted_event_and_an_edited_root_are_named_in_the_json_and_fail_the_exit_code()
+    {
+        async Task<Guid> Seed(Func<Guid, object> last)
+        {
+            var id = Guid.CreateVersion7();
+            await using var session = App.Store.LightweightSession();
+            session.SetHeader("cause", "http:test");
+            session.Events.StartStream<Payment>(id, [
+                new PaymentRequested(id, Given.Request(), ManualClock.Start),
+                new PaymentPending(id, Given.CheckoutId, Given.Redirect, ManualClock.Start),
+                last(id),
+            ]);
+            await session.SaveChangesAsync(TestContext.Current.CancellationToken);
+            return id;
+        }
+
+        var edited = await Seed(id => new PaymentCaptured(id, Given.CheckoutId, "act_capture", 1000, "10000", ManualClock.Start));
+        var deleted = await Seed(id => new PaymentFlaggedForReview(id, "a test fact", PaymentStatus.Pending, "a test's reason", ManualClock.Start));
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        await using (var session = App.Store.LightweightSession())
+        {
+            await global::Payments.Host.TamperEvidence.DailyRootSeal.SealAsync(session,
+                new DateTimeOffset(today.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(2).AddHours(12), TestContext.Current.CancellationToken);
+            await session.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+
+        var (day, tomorrow) = (today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            today.AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await using (var connection = new Npgsql.NpgsqlConnection(Environment.GetEnvironmentVariable("ConnectionStrings__Payments")))
+        {
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            foreach (var sql in new[]
+                     {
+                         $"update payments.mt_events set data = jsonb_set(data, '{{Amount}}', '1') where stream_id = '{edited}' and version = 3 and data ->> 'Amount' = '1000'",
+                         $"delete from payments.mt_events where stream_id = '{deleted}' and version = 2",
+                         $"update payments.mt_doc_dailyroot set data = jsonb_set(data, '{{Root}}', '\"{new string('f', 64)}\"') where id = '{tomorrow}'",
+                     })
+            {
+                await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+                (await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken)).ShouldBe(1, sql);
+            }
+        }
+
+        var run = await Host(Environment.GetEnvironmentVariable("ConnectionStrings__Payments")!, "audit", "--json");
+
+        using var json = JsonDocument.Parse(run.Output);
+        string? Text(JsonElement f, string name) => f.TryGetProperty(name, out var p) ? p.ValueKind == JsonValueKind.Null ? "null" : p.ToString() : null;
+        json.RootElement.EnumerateArray()
+            .Where(f => f.GetProperty("kind").GetString() is "BrokenChain" or "BrokenRoot")
+            .Select(f => (Text(f, "paymentId"), Text(f, "day"), Text(f, "version"), Text(f, "kind"), Text(f, "detail"), Text(f, "found")?.Length))
+            .ShouldBe([
+                (edited.ToString(), null, "3", "BrokenChain", "event v3 was changed after it was appended: its content does not give its hash", 64),
+                (deleted.ToString(), null, "2", "BrokenChain", "event v2 is missing: v1 is followed by v3", "version 3".Length),
+                (null, day, "null", "BrokenRoot", $"the root of {day} does not match its events", 64),
+                (null, tomorrow, "null", "BrokenRoot", $"the root of {tomorrow} does not match its events", 64),
+            ], ignoreOrder: true);
+        run.ExitCode.ShouldBe(1, "broken links");
+    }
+
+    [Fact]
     public async Task the_diagram_written_to_standard_output_is_the_document_alone()
     {
         var run = await Host(Environment.GetEnvironmentVariable("ConnectionStrings__Payments")!, "diagram", "--output", "-");

@@ -50,7 +50,7 @@ public class when_the_back_office_reads_reports(AppFixture app) : HostTest(app)
     public async Task daily_totals_count_and_sum_each_outcome_per_day()
     {
         await SeedHistory();
-        await App.Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+        await App.Host.WaitForNonStaleProjectionDataAsync(ProjectionWait);
 
         var days = await Get("/reports/daily?from=2026-11-22&to=2026-11-25");
 
@@ -89,7 +89,7 @@ public class when_the_back_office_reads_reports(AppFixture app) : HostTest(app)
             await session.SaveChangesAsync(TestContext.Current.CancellationToken);
         }
 
-        await App.Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+        await App.Host.WaitForNonStaleProjectionDataAsync(ProjectionWait);
         App.Clock.Advance(Day2.AddHours(5) - ManualClock.Start);
 
         var attention = await Get("/operations/attention");
@@ -105,7 +105,7 @@ public class when_the_back_office_reads_reports(AppFixture app) : HostTest(app)
     public async Task rebuilding_every_projection_from_the_events_gives_the_same_documents()
     {
         await SeedHistory();
-        await App.Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+        await App.Host.WaitForNonStaleProjectionDataAsync(ProjectionWait);
         async Task<string> Documents()
         {
             await using var session = App.Store.QuerySession();

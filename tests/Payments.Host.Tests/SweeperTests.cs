@@ -84,12 +84,23 @@ public abstract class SweeperTest(AppFixture app) : HostTest(app)
         return await Forgotten(id);
     }
 
+    /// <summary>Captured, and KNET's record recorded as the read after the capture brings it.</summary>
     protected async Task<Guid> Captured()
+    {
+        var id = await CapturedWithoutKnetRecord();
+        await App.Host.InvokeMessageAndWaitAsync(new ApplyPaymentFact(id, new PaymentFact.KnetDetailsReported(CheckoutId, Knet)));
+        return await Forgotten(id);
+    }
+
+    protected async Task<Guid> CapturedWithoutKnetRecord()
     {
         var id = await Pending();
         await App.Host.InvokeMessageAndWaitAsync(new ApplyPaymentFact(id, new PaymentFact.Captured(CheckoutId, "act_capture", 1000, "10000")));
         return await Forgotten(id);
     }
+
+    protected static readonly KnetDetails Knet =
+        new("100201914315601265", "CAPTURED", null, "201914315601", "201914315601265", "643931", "00", "1116", "N", null, null);
 
     protected async Task<(Guid Payment, Guid Refund)> RefundRequested()
     {
@@ -111,7 +122,8 @@ public abstract class SweeperTest(AppFixture app) : HostTest(app)
         [.. (await AllChecks()).Where(c => c.Message is ResolvePaymentRequest m && m.PaymentId == paymentId
             || c.Message is ReconcilePayment r && r.PaymentId == paymentId
             || c.Message is ResolveRefund f && f.PaymentId == paymentId
-            || c.Message is ReconcileRefund g && g.PaymentId == paymentId)];
+            || c.Message is ReconcileRefund g && g.PaymentId == paymentId
+            || c.Message is ReadKnetDetails k && k.PaymentId == paymentId)];
 
     protected async Task Lose(StoredCheck check)
     {
@@ -265,6 +277,42 @@ public class when_a_check_is_still_pending(AppFixture app) : SweeperTest(app)
     }
 }
 
+/// <summary>
+/// Found by the simulator (seed 10, payment 1897): the reads of KNET's record start only from the outcome check and the
+/// read after a webhook's decision; both lost, the payment stayed without its record and without the flag that says so.
+/// </summary>
+public class when_a_decided_payment_lost_its_read_of_knets_record(AppFixture app) : SweeperTest(app)
+{
+    [Fact]
+    public async Task the_sweep_schedules_one_read_when_it_was_due()
+    {
+        var id = await CapturedWithoutKnetRecord();
+        App.Clock.Advance(TimeSpan.FromMinutes(3));
+        var decided = (await App.Store.Snapshot(id))!.StatusChanges[^1].At;
+
+        var sweep = await Sweep();
+
+        sweep.ShouldBe(new SweepOutcome(true, 1));
+        var check = (await ChecksFor(id)).ShouldHaveSingleItem();
+        check.Message.ShouldBe(new ReadKnetDetails(id, 1));
+        var timings = App.Host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PaymentTimings>>().Value;
+        check.ExecutionTime.ShouldBe(new[] { decided + timings.KnetDetailsRetries[0], T0 + TimeSpan.FromMinutes(3) }.Max());
+    }
+
+    [Fact]
+    public async Task a_payment_flagged_for_the_missing_record_gets_none()
+    {
+        var id = await CapturedWithoutKnetRecord();
+        await App.Host.InvokeMessageAndWaitAsync(new FlagPaymentForReview(id, "KNET's record still missing at Checkout.com after 5 reads"));
+        App.Clock.Advance(TimeSpan.FromMinutes(3));
+
+        var sweep = await Sweep();
+
+        sweep.ShouldBe(new SweepOutcome(true, 0));
+        (await ChecksFor(id)).ShouldBeEmpty();
+    }
+}
+
 public class when_a_payment_is_decided(AppFixture app) : SweeperTest(app)
 {
     [Fact]
@@ -291,12 +339,12 @@ public class when_a_payment_is_decided(AppFixture app) : SweeperTest(app)
 public class when_a_payment_is_flagged_for_review(AppFixture app) : SweeperTest(app)
 {
     [Fact]
-    public async Task it_is_left_to_the_operator()
+    public async Task what_the_flag_names_is_left_to_the_operator()
     {
         var id = await Pending();
-        var (withRefund, _) = await RefundRequested();
+        var (withRefund, refund) = await RefundRequested();
         await App.Host.InvokeMessageAndWaitAsync(new FlagPaymentForReview(id, "still undecided at Checkout.com after 5 checks"));
-        await App.Host.InvokeMessageAndWaitAsync(new FlagPaymentForReview(withRefund, "a refund webhook contradicts the payment"));
+        await App.Host.InvokeMessageAndWaitAsync(new FlagPaymentForReview(withRefund, $"refund {refund} still undecided at Checkout.com after 5 checks"));
         App.Clock.Advance(TimeSpan.FromMinutes(3));
 
         var sweep = await Sweep();
@@ -305,6 +353,44 @@ public class when_a_payment_is_flagged_for_review(AppFixture app) : SweeperTest(
         (await App.Store.Snapshot(id))!.ShouldSatisfyAllConditions(p => p.Status.ShouldBe(PaymentStatus.Pending), p => p.NeedsReview.ShouldBeTrue());
         (await ChecksFor(id)).ShouldBeEmpty();
         (await ChecksFor(withRefund)).ShouldBeEmpty();
+    }
+
+    /// <summary>
+    /// Found by the simulator (seed 5, payment 1504): a payment flagged about something else kept its refund in flight
+    /// without any check, so a refund Checkout.com approved showed Pending for ever.
+    /// </summary>
+    [Fact]
+    public async Task a_refund_the_flag_does_not_name_is_still_checked()
+    {
+        var (id, refund) = await RefundRequested();
+        await App.Host.InvokeMessageAndWaitAsync(new FlagPaymentForReview(id, "a capture webhook contradicts the payment"));
+        App.Clock.Advance(TimeSpan.FromMinutes(3));
+
+        var sweep = await Sweep();
+
+        sweep.ShouldBe(new SweepOutcome(true, 1));
+        (await ChecksFor(id)).ShouldHaveSingleItem().Message.ShouldBe(new ResolveRefund(id, refund, 1));
+    }
+}
+
+public class when_an_operator_canceled_the_checks(AppFixture app) : SweeperTest(app)
+{
+    [Fact]
+    public async Task the_sweep_re_creates_none_and_a_scheduled_ask_again_does_nothing()
+    {
+        var id = await Requested();
+        await App.Host.InvokeMessageAndWaitAsync(new Operations.CancelPaymentChecks(id,
+            "http:POST /operations/payments/x/checks/cancel by admin-dev (t) reason: settling with support"));
+        App.Clock.Advance(TimeSpan.FromMinutes(3));
+        var asked = App.Checkout.Requests.Count;
+
+        var sweep = await Sweep();
+        await App.Host.InvokeMessageAndWaitAsync(new ResolvePaymentRequest(id, 1));
+
+        sweep.ShouldBe(new SweepOutcome(true, 0));
+        (await ChecksFor(id)).ShouldBeEmpty();
+        App.Checkout.Requests.Count.ShouldBe(asked);
+        (await App.Store.Snapshot(id))!.ShouldSatisfyAllConditions(p => p.Status.ShouldBe(PaymentStatus.Requested), p => p.ChecksCanceled.ShouldBeTrue());
     }
 }
 
@@ -391,7 +477,10 @@ public class when_the_settle_time_is_no_longer_than_a_checkout_call
 
         var refused = Should.Throw<OptionsValidationException>(() => services.GetRequiredService<IOptions<SweeperOptions>>().Value);
 
-        refused.Failures.ShouldBe(["Payments:Sweeper:SettleTime must exceed Checkout:TotalTimeout, or a sweep may duplicate a check still being enrolled."]);
+        refused.Failures.ShouldBe([
+            "Payments:Sweeper:SettleTime is 00:00:30, not longer than Checkout:TotalTimeout (00:00:30): a sweep could start a second chain of "
+            + "checks beside one still being enrolled (environment: Payments__Sweeper__SettleTime).",
+        ]);
     }
 }
 

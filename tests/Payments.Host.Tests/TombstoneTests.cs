@@ -75,7 +75,7 @@ public class when_an_append_transaction_fails(AppFixture app) : HostTest(app)
             await first.SaveChangesAsync(TestContext.Current.CancellationToken);
         }
 
-        await App.Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+        await App.Host.WaitForNonStaleProjectionDataAsync(HostTest.ProjectionWait);
         var before = await Documents();
 
         // A refund reservation and, in the same transaction, an insert that violates a primary key: the event is
@@ -94,7 +94,7 @@ public class when_an_append_transaction_fails(AppFixture app) : HostTest(app)
             "payment_requested", "payment_pending", "payment_captured", "payment_requested", "payment_pending", "tombstone",
         ]);
 
-        await App.Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+        await App.Host.WaitForNonStaleProjectionDataAsync(HostTest.ProjectionWait);
         (await Documents()).ShouldBe(before);
         await using (var session = App.Store.QuerySession())
         {

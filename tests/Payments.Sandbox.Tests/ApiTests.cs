@@ -39,6 +39,26 @@ public sealed partial class when_a_merchant_calls_the_payments_api : IAsyncLifet
     }
 
     [Fact]
+    public async Task payments_are_listed_by_reference_newest_first_with_their_metadata()
+    {
+        var (first, _) = await _sandbox.CreatePaymentAsync(reference: "ORD-SEARCH-1");
+        var (second, _) = await _sandbox.CreatePaymentAsync(reference: "ORD-SEARCH-1");
+        await _sandbox.CreatePaymentAsync(reference: "ORD-SEARCH-2");
+
+        using var found = await _sandbox.Client.GetAsync("/payments?reference=ORD-SEARCH-1&limit=100");
+        using var none = await _sandbox.Client.GetAsync("/payments?reference=ORD-NOWHERE&limit=100");
+        using var unsaid = await _sandbox.Client.GetAsync("/payments?limit=100");
+
+        found.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var list = JsonNode.Parse(await found.Content.ReadAsStringAsync())!;
+        list["total_count"]!.GetValue<int>().ShouldBe(2);
+        list["data"]!.AsArray().Select(p => p!["id"]!.GetValue<string>()).ShouldBe([second, first]);
+        list["data"]![0]!["metadata"]!["payment_id"]!.GetValue<string>().ShouldBe("0193b3a0-0000-7000-8000-000000000001");
+        JsonNode.Parse(await none.Content.ReadAsStringAsync())!["total_count"]!.GetValue<int>().ShouldBe(0);
+        unsaid.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+    }
+
+    [Fact]
     public async Task a_valid_knet_request_is_202_pending_with_self_and_redirect_links()
     {
         using var response = await _sandbox.Client.PostAsJsonAsync("/payments", SandboxServer.KnetRequest());

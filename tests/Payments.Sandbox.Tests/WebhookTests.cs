@@ -122,6 +122,25 @@ public sealed class when_the_sandbox_sends_webhooks
     }
 
     [Fact]
+    public async Task dropped_webhooks_are_listed_and_never_sent_until_the_fault_is_off()
+    {
+        await using var sandbox = await SandboxServer.StartAsync();
+        await sandbox.SetFaultsAsync(new { drop_webhooks = true });
+        var (dropped, _) = await sandbox.CreatePaymentAsync();
+        await sandbox.CompleteAsync(dropped, "captured");
+        await sandbox.SetFaultsAsync(new { drop_webhooks = false });
+        var (sent, _) = await sandbox.CreatePaymentAsync();
+
+        var webhooks = await sandbox.Receiver.WaitForAsync(1);
+
+        var listed = (await sandbox.DeliveriesAsync(dropped)).EnumerateArray().ToList();
+        listed.Select(d => (d.GetProperty("type").GetString(), d.GetProperty("state").GetString(), d.GetProperty("attempts").GetArrayLength()))
+            .ShouldBe([("payment_pending", "Dropped", 0), ("payment_capture_pending", "Dropped", 0), ("payment_captured", "Dropped", 0)]);
+        webhooks.ShouldHaveSingleItem().Json.GetProperty("data").GetProperty("id").GetString().ShouldBe(sent);
+        (await sandbox.GetPaymentAsync(dropped)).GetProperty("status").GetString().ShouldBe("Captured");
+    }
+
+    [Fact]
     public async Task reordered_deliveries_send_each_event_after_its_successor()
     {
         await using var sandbox = await SandboxServer.StartAsync();

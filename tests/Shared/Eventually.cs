@@ -6,8 +6,13 @@ namespace Payments.Testing;
 /// </summary>
 public static class Eventually
 {
-    public static async Task<T> Until<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? timeout = null)
+    public static Task<T> Until<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? timeout = null) =>
+        Until(read, done, timeout, value => $"{value}");
+
+    /// <summary>The same; a timeout says what was last read as <paramref name="describe"/> puts it.</summary>
+    public static async Task<T> Until<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? timeout, Func<T, string> describe)
     {
+        ArgumentNullException.ThrowIfNull(describe);
         ArgumentNullException.ThrowIfNull(read);
         ArgumentNullException.ThrowIfNull(done);
         var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
@@ -22,7 +27,7 @@ public static class Eventually
 
             if (DateTimeOffset.UtcNow > deadline || !await tick.WaitForNextTickAsync())
             {
-                throw new TimeoutException($"Condition not met in time; last value: {value}");
+                throw new TimeoutException($"Condition not met in time; last value: {describe(value)}");
             }
         }
     }

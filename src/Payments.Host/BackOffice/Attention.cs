@@ -60,11 +60,14 @@ public sealed record AttentionPayment(Guid Id, string Status, long Amount, strin
 public sealed record Attention(
     DateTimeOffset OverdueBefore, IReadOnlyList<AttentionPayment> UndecidedPayments, IReadOnlyList<AttentionPayment> UndecidedRefunds,
     IReadOnlyList<AttentionPayment> FlaggedForReview, IReadOnlyList<ParkedWebhook> ParkedWebhooks,
-    IReadOnlyList<DeadLetter> DeadLetters);
+    IReadOnlyList<DeadLetter> DeadLetters, IReadOnlyList<Notifications.NotificationView> FailedNotifications,
+    IReadOnlyList<Reconciliation.ReconciliationDiscrepancy> ReconciliationDiscrepancies);
 
 /// <summary>
 /// <c>GET /operations/attention</c>: payments and refunds undecided for longer than <c>Payments:AttentionAfter</c>,
-/// payments flagged for review, parked webhooks, and dead-lettered messages.
+/// payments flagged for review, parked webhooks, dead-lettered messages, and notifications to the merchant that
+/// failed after their last retry (at most 200, newest first), and the discrepancies of the settlement days reconciled
+/// in the last week (<see cref="Reconciliation.ReconciliationAttention"/>).
 /// </summary>
 public static class OperationsAttention
 {
@@ -85,6 +88,10 @@ public static class OperationsAttention
             [.. items.Where(a => a.OldestRefundInFlightSince < overdueBefore).Select(a => View(a, a.OldestRefundInFlightSince))],
             [.. items.Where(a => a.NeedsReview).Select(a => View(a, null))],
             await ParkedWebhooks.List(session, cancellation),
-            await DeadLetters.ListAsync(messages, session, cancellation));
+            await DeadLetters.ListAsync(messages, session, cancellation),
+            [.. (await session.Query<Notifications.Notification>().Where(n => n.Status == Notifications.NotificationStatus.Failed)
+                .OrderByDescending(n => n.CreatedAt).Take(Notifications.ListNotifications.Listed).ToListAsync(cancellation))
+                .Select(Notifications.NotificationView.Of)],
+            await Reconciliation.ReconciliationAttention.ListAsync(session, time.GetUtcNow(), cancellation));
     }
 }

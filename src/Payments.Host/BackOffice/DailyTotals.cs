@@ -88,16 +88,30 @@ public static class DailyReport
     [WolverineGet("/reports/daily")]
     public static async Task<IResult> Get(string? from, string? to, IQuerySession session, CancellationToken cancellation)
     {
-        ArgumentNullException.ThrowIfNull(session);
-        if (!DateOnly.TryParseExact(from, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first)
-            || !DateOnly.TryParseExact(to, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var last)
-            || last < first || last.DayNumber - first.DayNumber > 365)
+        if (!TryParseRange(from, to, out var first, out var last))
         {
             return Problems.Of(StatusCodes.Status400BadRequest, "report_query_invalid", "from and to are days YYYY-MM-DD",
                 "from ≤ to, at most 366 days apart.");
         }
 
-        var days = await session.Query<DailyTotals>().Where(d => d.Day >= first && d.Day <= last).OrderBy(d => d.Day).ToListAsync(cancellation);
-        return Results.Ok(days);
+        return Results.Ok(await ReadAsync(session, first, last, cancellation));
+    }
+
+    /// <summary>Days <c>YYYY-MM-DD</c>, from ≤ to, at most 366 days apart (inclusive).</summary>
+    public static bool TryParseRange(string? from, string? to, out DateOnly first, out DateOnly last)
+    {
+        last = default;
+        return DateOnly.TryParseExact(from, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out first)
+            && DateOnly.TryParseExact(to, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out last)
+            && last >= first && last.DayNumber - first.DayNumber <= MaxDays - 1;
+    }
+
+    public const int MaxDays = 366;
+
+    /// <summary>The days with activity between <paramref name="first"/> and <paramref name="last"/>, in order.</summary>
+    public static async Task<IReadOnlyList<DailyTotals>> ReadAsync(IQuerySession session, DateOnly first, DateOnly last, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return await session.Query<DailyTotals>().Where(d => d.Day >= first && d.Day <= last).OrderBy(d => d.Day).ToListAsync(cancellation);
     }
 }

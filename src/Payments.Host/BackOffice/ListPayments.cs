@@ -14,6 +14,13 @@ public sealed record PaymentListItem(
 
 public sealed record PaymentPage(IReadOnlyList<PaymentListItem> Items, string? NextCursor);
 
+/// <summary>A list parameter that cannot be taken: which, what it should be, and the field error when its text was refused.</summary>
+public sealed record InvalidListQuery(string Parameter, string Expected, FieldError? Error = null)
+{
+    public IResult Problem() => Problems.Of(StatusCodes.Status400BadRequest, "list_query_invalid", $"{Parameter} is not valid",
+        Expected, errors: Error is null ? null : [Error]);
+}
+
 /// <summary>
 /// <c>GET /payments?status=…&amp;status=…&amp;createdFrom&amp;createdTo&amp;reference&amp;customerEmail&amp;minAmount&amp;maxAmount&amp;checkoutPaymentId&amp;limit&amp;cursor</c>:
 /// newest first, keyset-paged on the payment id. Ids are UUIDv7 (time-ordered), so a payment created while someone
@@ -28,19 +35,29 @@ public static class ListPayments
     public static async Task<IResult> Get(HttpRequest request, IQuerySession session, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var (page, invalid) = await QueryAsync(request.Query, session, cancellation);
+        return invalid is null ? Results.Ok(page) : invalid.Problem();
+    }
+
+    /// <summary>
+    /// One page for the parameters of <c>GET /payments</c>, or what is wrong with them. The operator console calls this
+    /// too, with its form translated into these parameters.
+    /// </summary>
+    public static async Task<(PaymentPage? Page, InvalidListQuery? Invalid)> QueryAsync(
+        IQueryCollection query, IQuerySession session, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(session);
-        var query = request.Query;
         var where = new List<string>();
         var parameters = new List<object>();
-        static IResult? Invalid(string parameter, string expected) =>
-            Problems.Of(StatusCodes.Status400BadRequest, "list_query_invalid", $"{parameter} is not valid", expected);
+        static (PaymentPage?, InvalidListQuery?) Invalid(string parameter, string expected) => (null, new InvalidListQuery(parameter, expected));
 
         var statuses = query["status"].Where(s => !string.IsNullOrEmpty(s)).ToArray();
         foreach (var status in statuses)
         {
             if (!Enum.TryParse<PaymentStatus>(status, ignoreCase: false, out _) || int.TryParse(status, out _))
             {
-                return Invalid("status", $"One of: {string.Join(", ", Enum.GetNames<PaymentStatus>())}.")!;
+                return Invalid("status", $"One of: {string.Join(", ", Enum.GetNames<PaymentStatus>())}.");
             }
         }
 
@@ -56,7 +73,7 @@ public static class ListPayments
             {
                 if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant) || !text.Contains('T', StringComparison.Ordinal))
                 {
-                    return Invalid(name, "An ISO-8601 instant with an offset, e.g. 2026-11-24T00:00:00Z.")!;
+                    return Invalid(name, "An ISO-8601 instant with an offset, e.g. 2026-11-24T00:00:00Z.");
                 }
 
                 where.Add($"{column} {op} ?");
@@ -71,12 +88,12 @@ public static class ListPayments
                 // The only filters that reach SQL as text: PostgreSQL cannot take U+0000 (docs/architecture.md, "Hostile input").
                 if (EdgeText.Check(name, text) is { } error)
                 {
-                    return Problems.Of(StatusCodes.Status400BadRequest, "list_query_invalid", $"{name} is not valid", error.Message, errors: [error]);
+                    return (null, new InvalidListQuery(name, error.Message, error));
                 }
 
                 if (text.Length > 255)
                 {
-                    return Invalid(name, "At most 255 characters.")!;
+                    return Invalid(name, "At most 255 characters.");
                 }
 
                 where.Add($"{column} = ?");
@@ -90,7 +107,7 @@ public static class ListPayments
             {
                 if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var fils))
                 {
-                    return Invalid(name, "A whole number of fils.")!;
+                    return Invalid(name, "A whole number of fils.");
                 }
 
                 where.Add($"d.amount {op} ?");
@@ -102,14 +119,14 @@ public static class ListPayments
         if (query["limit"].ToString() is { Length: > 0 } limitText
             && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
         {
-            return Invalid("limit", $"From 1 to {MaxLimit}.")!;
+            return Invalid("limit", $"From 1 to {MaxLimit}.");
         }
 
         if (query["cursor"].ToString() is { Length: > 0 } cursorText)
         {
             if (Cursor.Read(cursorText) is not { } after)
             {
-                return Invalid("cursor", "Pass back the nextCursor of the previous page unchanged.")!;
+                return Invalid("cursor", "Pass back the nextCursor of the previous page unchanged.");
             }
 
             where.Add("d.id < ?");
@@ -121,7 +138,7 @@ public static class ListPayments
         var items = page.Take(limit).Select(p => new PaymentListItem(
             p.Id, p.Status.ToString(), p.Amount, p.Currency, p.Reference, p.CheckoutPaymentId, p.Request.CustomerEmail,
             p.RefundedAmount, p.NeedsReview, p.RequestedAt, p.UpdatedAt)).ToList();
-        return Results.Ok(new PaymentPage(items, page.Count > limit ? Cursor.Write(items[^1].Id) : null));
+        return (new PaymentPage(items, page.Count > limit ? Cursor.Write(items[^1].Id) : null), null);
     }
 
     /// <summary>Opaque to clients: base64url of the last id of a page.</summary>

@@ -22,14 +22,18 @@ public static class PaymentEvents
             return Problems.NotFound(id);
         }
 
-        var events = await session.Events.FetchStreamAsync(paymentId, token: cancellation);
-        if (events.Count == 0)
-        {
-            return Problems.NotFound(paymentId);
-        }
+        return await ReadAsync(paymentId, session, cancellation) is { } trail ? Results.Ok(trail) : Problems.NotFound(paymentId);
+    }
 
-        return Results.Ok(events.Select(e => new AuditEntry(e.Sequence, e.Version, e.EventTypeName, e.Timestamp, e.Data,
-            new EventCause(Header(e.Headers, Causes.Header), Header(e.Headers, Causes.CheckoutActionHeader), e.CorrelationId, e.CausationId))).ToList());
+    /// <summary>Every event of the payment in order with its cause; null when there is no such payment.</summary>
+    public static async Task<List<AuditEntry>?> ReadAsync(Guid paymentId, IQuerySession session, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var events = await session.Events.FetchStreamAsync(paymentId, token: cancellation);
+        return events.Count == 0
+            ? null
+            : [.. events.Select(e => new AuditEntry(e.Sequence, e.Version, e.EventTypeName, e.Timestamp, e.Data,
+                new EventCause(Header(e.Headers, Causes.Header), Header(e.Headers, Causes.CheckoutActionHeader), e.CorrelationId, e.CausationId)))];
     }
 
     private static string? Header(Dictionary<string, object>? headers, string key) =>
@@ -65,14 +69,12 @@ public static class PaymentStateAt
                 return Problems.Of(StatusCodes.Status400BadRequest, "state_query_invalid", "version must be a whole number from 1");
             }
 
-            var state = await session.Events.FetchStreamStateAsync(paymentId, cancellation);
-            if (state is null || v > state.Version)
+            (payment, var versions) = await AfterVersionAsync(paymentId, v, session, cancellation);
+            if (v > versions)
             {
                 return Problems.Of(StatusCodes.Status404NotFound, "payment_not_found", "No such version",
-                    $"Payment {paymentId} has {(state is null ? 0 : state.Version)} versions.");
+                    $"Payment {paymentId} has {versions} versions.");
             }
-
-            payment = await session.Events.AggregateStreamAsync<Payment>(paymentId, version: v, token: cancellation);
         }
         else
         {
@@ -82,12 +84,36 @@ public static class PaymentStateAt
                 return Problems.Of(StatusCodes.Status400BadRequest, "state_query_invalid", "at must be an ISO-8601 instant");
             }
 
-            payment = await session.Events.AggregateStreamAsync<Payment>(paymentId, timestamp: instant, token: cancellation);
+            payment = await AtAsync(paymentId, instant, session, cancellation);
         }
 
         return payment is null
             ? Problems.Of(StatusCodes.Status404NotFound, "payment_not_found", "Payment not found at that point",
                 $"Payment {paymentId} did not exist then.")
             : Results.Ok(PaymentView.Of(payment));
+    }
+
+    /// <summary>The payment as it was at an instant of the store's clock (the events' timestamps); null before it existed.</summary>
+    public static Task<Payment?> AtAsync(Guid paymentId, DateTimeOffset instant, IQuerySession session, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return session.Events.AggregateStreamAsync<Payment>(paymentId, timestamp: instant, token: cancellation);
+    }
+
+    /// <summary>
+    /// The payment right after its event <paramref name="version"/>, and how many versions it has: no payment past the
+    /// last version (nor for an unknown one, which has 0).
+    /// </summary>
+    public static async Task<(Payment? Payment, long Versions)> AfterVersionAsync(
+        Guid paymentId, long version, IQuerySession session, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var state = await session.Events.FetchStreamStateAsync(paymentId, cancellation);
+        if (state is null || version > state.Version)
+        {
+            return (null, state?.Version ?? 0);
+        }
+
+        return (await session.Events.AggregateStreamAsync<Payment>(paymentId, version: version, token: cancellation), state.Version);
     }
 }

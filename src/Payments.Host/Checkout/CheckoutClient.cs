@@ -13,7 +13,7 @@ namespace Payments.Host.Checkout;
 /// own ids (the payment id, the refund id), so a retry — by the resilience pipeline or by a later scheduled check —
 /// can never charge or refund twice. The secret key lives only in the <c>Authorization</c> header.
 /// </summary>
-public sealed class CheckoutClient(HttpClient http, IOptions<CheckoutOptions> options)
+public sealed partial class CheckoutClient(HttpClient http, IOptions<CheckoutOptions> options)
 {
     public const string PaymentIdMetadataKey = "payment_id";
     public const string RefundIdMetadataKey = "refund_id";
@@ -65,6 +65,14 @@ public sealed class CheckoutClient(HttpClient http, IOptions<CheckoutOptions> op
 
     public Task<CheckoutAnswer<PaymentDetailsResponse>> GetPaymentAsync(string checkoutPaymentId, CancellationToken cancellation) =>
         SendAsync<PaymentDetailsResponse>(HttpMethod.Get, $"payments/{Uri.EscapeDataString(checkoutPaymentId)}", null, null, cancellation);
+
+    /// <summary>The largest page Checkout.com lists.</summary>
+    public const int SearchLimit = 100;
+
+    /// <summary>The payments Checkout.com holds under a reference (one page of at most <see cref="SearchLimit"/>).</summary>
+    public Task<CheckoutAnswer<PaymentListResponse>> SearchPaymentsAsync(string reference, CancellationToken cancellation) =>
+        SendAsync<PaymentListResponse>(HttpMethod.Get,
+            $"payments?reference={Uri.EscapeDataString(reference)}&limit={SearchLimit}", null, null, cancellation);
 
     public Task<CheckoutAnswer<IReadOnlyList<PaymentActionResponse>>> GetActionsAsync(string checkoutPaymentId, CancellationToken cancellation) =>
         SendAsync<IReadOnlyList<PaymentActionResponse>>(HttpMethod.Get, $"payments/{Uri.EscapeDataString(checkoutPaymentId)}/actions", null, null, cancellation);

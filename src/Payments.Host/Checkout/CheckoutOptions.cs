@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Payments.Host.Configuration;
 
 namespace Payments.Host.Checkout;
 
@@ -31,38 +32,55 @@ public sealed class CheckoutOptions
 /// <summary>
 /// Checked when the service starts (ValidateOnStart), so a missing key stops it with the setting's name instead of
 /// every call being refused and every webhook answered 401. The development values in appsettings.Development.json are
-/// the sandbox's own (src/Payments.Sandbox) and are refused in Production, as the development API keys are.
+/// the sandbox's own (src/Payments.Sandbox) and are refused in Production, as the development API keys are. The timing
+/// rules are those of the resilience pipeline (<see cref="CheckoutSetup"/>), stated here in the settings' own terms.
 /// </summary>
-internal sealed class CheckoutOptionsValidation(IHostEnvironment environment) : IValidateOptions<CheckoutOptions>
+public sealed class CheckoutOptionsValidation(IHostEnvironment environment) : IValidateOptions<CheckoutOptions>
 {
     /// <summary>The Checkout.com sandbox's secret key and webhook signature key (appsettings.Development.json).</summary>
     public static readonly string[] DevelopmentKeys = ["sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e", "whsec_sandbox_signature_key"];
+
+    /// <summary>The circuit breaker samples over twice the attempt timeout, which Polly wants between 0.5 s and a day.</summary>
+    public static readonly TimeSpan ShortestAttempt = TimeSpan.FromMilliseconds(250);
+
+    public static readonly TimeSpan LongestAttempt = TimeSpan.FromHours(12);
 
     public ValidateOptionsResult Validate(string? name, CheckoutOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         const string S = CheckoutOptions.Section;
-        var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.SecretKey))
+        var failures = new ValidateOptionsResultBuilder();
+        failures.RequireValue($"{S}:{nameof(options.SecretKey)}", options.SecretKey, "Checkout.com would refuse every call");
+        failures.RequireValue($"{S}:{nameof(options.WebhookSignatureKey)}", options.WebhookSignatureKey, "every webhook would be answered 401");
+        failures.RequireHttpUrl($"{S}:{nameof(options.BaseUrl)}", options.BaseUrl, "no call could reach Checkout.com");
+        if (options.AttemptTimeout < ShortestAttempt || options.AttemptTimeout > LongestAttempt)
         {
-            failures.Add($"{S}:{nameof(options.SecretKey)} is empty: Checkout.com would refuse every call (environment: {S}__{nameof(options.SecretKey)}).");
+            failures.Fail($"{S}:{nameof(options.AttemptTimeout)}",
+                $"is {SettingRules.Show(options.AttemptTimeout)}, not between {SettingRules.Show(ShortestAttempt)} and {SettingRules.Show(LongestAttempt)}",
+                "the resilience pipeline's circuit breaker samples over twice this time, from 0.5 s to a day");
         }
 
-        if (string.IsNullOrWhiteSpace(options.WebhookSignatureKey))
+        if (options.TotalTimeout <= options.AttemptTimeout)
         {
-            failures.Add($"{S}:{nameof(options.WebhookSignatureKey)} is empty: every webhook would be answered 401 (environment: {S}__{nameof(options.WebhookSignatureKey)}).");
+            failures.Fail($"{S}:{nameof(options.TotalTimeout)}",
+                $"is {SettingRules.Show(options.TotalTimeout)}, not longer than {S}:{nameof(options.AttemptTimeout)} ({SettingRules.Show(options.AttemptTimeout)})",
+                "a call would have no time left to be retried");
         }
 
-        if (!Uri.TryCreate(options.BaseUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        failures.RequireAtLeastOne($"{S}:{nameof(options.MaxRetryAttempts)}", options.MaxRetryAttempts,
+            "a call whose answer was lost must be retried with its idempotency key");
+
+        if (environment.IsProduction())
         {
-            failures.Add($"{S}:{nameof(options.BaseUrl)} must be an absolute http(s) URL, not '{options.BaseUrl}'.");
+            foreach (var (key, value) in new[] { (nameof(options.SecretKey), options.SecretKey), (nameof(options.WebhookSignatureKey), options.WebhookSignatureKey) })
+            {
+                if (DevelopmentKeys.Contains(value))
+                {
+                    failures.Fail($"{S}:{key}", "is the sandbox's development key, refused in Production", "configure the real one");
+                }
+            }
         }
 
-        if (environment.IsProduction() && (DevelopmentKeys.Contains(options.SecretKey) || DevelopmentKeys.Contains(options.WebhookSignatureKey)))
-        {
-            failures.Add($"The development {S} keys are refused in Production: configure the real {S}:{nameof(options.SecretKey)} and {S}:{nameof(options.WebhookSignatureKey)}.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return failures.Build();
     }
 }

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using Payments.Host.Configuration;
 
 namespace Payments.Host.Checkout;
 
@@ -12,8 +12,7 @@ public static class CheckoutSetup
     /// </summary>
     public static IServiceCollection AddCheckout(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<CheckoutOptions>().Bind(configuration.GetSection(CheckoutOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CheckoutOptions>, CheckoutOptionsValidation>());
+        services.AddValidatedOptions<CheckoutOptions, CheckoutOptionsValidation>(configuration, CheckoutOptions.Section);
         services.AddHttpClient<CheckoutClient>((sp, client) =>
             {
                 var options = sp.GetRequiredService<IOptions<CheckoutOptions>>().Value;

@@ -50,6 +50,9 @@ public sealed record PaymentDetailsResponse(
     string Id, string Status, bool Approved, long Amount, string Currency, string? Reference,
     KnetResponseSource? Source, Balances? Balances, JsonObject? Metadata);
 
+/// <summary>200 from <c>GET /payments?reference=</c>: one page of the payments created under a reference.</summary>
+public sealed record PaymentListResponse(int Limit, int Skip, int TotalCount, IReadOnlyList<PaymentDetailsResponse> Data);
+
 /// <summary>202 from <c>POST /payments/{id}/refunds</c>.</summary>
 public sealed record RefundAcceptedResponse(string ActionId, string? Reference);
 

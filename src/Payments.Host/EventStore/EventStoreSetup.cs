@@ -2,6 +2,7 @@ using JasperFx;
 using JasperFx.Events.Projections;
 using Marten;
 using Payments.Domain;
+using Payments.Host.Configuration;
 using Weasel.Core;
 using Wolverine;
 using Wolverine.ErrorHandling;
@@ -21,25 +22,16 @@ public static class EventStoreSetup
     /// </summary>
     public static WebApplicationBuilder AddPaymentsEventStore(this WebApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
-            ?? throw new InvalidOperationException(
-                $"ConnectionStrings:{ConnectionStringName} is not set (environment: ConnectionStrings__{ConnectionStringName}).");
-
-        var schema = builder.Configuration["EventStore:Schema"] ?? Schema;
-        var polling = builder.Configuration.GetValue("EventStore:SchedulerPolling", TimeSpan.FromSeconds(5));
-
-        // The async projections (daily totals, attention) run somewhere in the fleet unless switched off.
-        var asyncProjections = builder.Configuration.GetValue("EventStore:AsyncProjections", true);
-        var fleet = builder.Configuration.GetSection(FleetOptions.Section).Get<FleetOptions>() ?? new FleetOptions();
-        fleet.Validate();
-        var webhooks = builder.Configuration.GetSection(WebhookProcessingOptions.Section).Get<WebhookProcessingOptions>()
-                       ?? new WebhookProcessingOptions();
-        webhooks.Validate();
-        builder.Services.AddSingleton(fleet);
-        builder.Services.AddSingleton(webhooks);
+        // Marten and Wolverine are configured here, from values read before the container exists; they are checked at
+        // start with every other section (StartupSettings).
+        var store = builder.AddOptionsReadBeforeStart<EventStoreOptions, EventStoreOptionsValidation>(EventStoreOptions.Section,
+            (options, configuration) => options.ConnectionString = configuration.GetConnectionString(ConnectionStringName) ?? "");
+        var fleet = builder.AddOptionsReadBeforeStart<FleetOptions, FleetOptionsValidation>(FleetOptions.Section);
+        var webhooks = builder.AddOptionsReadBeforeStart<WebhookProcessingOptions, WebhookProcessingOptionsValidation>(WebhookProcessingOptions.Section);
+        var schema = store.Schema;
         builder.Services.AddMarten(opts =>
             {
-                opts.Connection(connectionString);
+                opts.Connection(store.ConnectionString);
                 opts.DatabaseSchemaName = schema;
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString);
                 opts.Events.UseMandatoryStreamTypeDeclaration = true;
@@ -66,10 +58,18 @@ public static class EventStoreSetup
                 // A retry taking over a released key must not race another retry doing the same.
                 opts.Schema.For<Payments.IdempotencyRecord>().UseOptimisticConcurrency(true);
                 Webhooks.WebhookReceipts.AddTo(opts, schema);
+                Notifications.NotificationSetup.AddTo(opts);
+                TamperEvidence.TamperEvidenceSetup.AddTo(opts);
             })
             // Several hosts share the database: Wolverine's leader spreads each async projection over the nodes, one
             // node per projection, and moves it when its node dies (docs/architecture.md, "A fleet").
-            .IntegrateWithWolverine(integration => integration.UseWolverineManagedEventSubscriptionDistribution = asyncProjections)
+            .IntegrateWithWolverine(integration =>
+            {
+                integration.UseWolverineManagedEventSubscriptionDistribution = store.AsyncProjections;
+                // Events go to their handlers through the outbox of the transaction that appends them: the
+                // notifications to the merchant exist exactly when their events do (docs/architecture.md, "Notifications").
+                integration.UseFastEventForwarding = true;
+            })
             // Every table exists before the first request: no schema change is ever attempted in the middle of a
             // request, where a database fault would turn it into a failed migration.
             .ApplyAllDatabaseChangesOnStartup();
@@ -79,7 +79,7 @@ public static class EventStoreSetup
             opts.ApplicationAssembly = typeof(EventStoreSetup).Assembly;
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
-            opts.Durability.ScheduledJobPollingTime = polling;
+            opts.Durability.ScheduledJobPollingTime = store.SchedulerPolling;
 
             // Any number of hosts with this configuration form one fleet: a leader elected by a PostgreSQL advisory
             // lock assigns the durability agent (recovery of a dead node's messages, scheduled checks) and each async
@@ -104,6 +104,8 @@ public static class EventStoreSetup
                     topology.Message<Webhooks.ProcessCheckoutWebhook>();
                     topology.MaxDegreeOfParallelism = webhooks.Slots;
                 });
+
+            Notifications.NotificationSetup.AddTo(opts);
 
             // Two writers decided on the same version: the loser decides again on the new state. Each retry re-reads,
             // so a conflict cannot repeat for ever; past the inline tries the message waits its turn instead of dying.

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Payments.Host.Configuration;
 using Wolverine.Configuration;
 
 namespace Payments.Host.EventStore;
@@ -17,20 +19,6 @@ public sealed class FleetOptions
     public TimeSpan StaleNodeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan CheckAssignmentPeriod { get; set; } = TimeSpan.FromSeconds(5);
-
-    public void Validate()
-    {
-        if (HealthCheckPollingTime <= TimeSpan.Zero || CheckAssignmentPeriod <= TimeSpan.Zero)
-        {
-            throw new InvalidOperationException("Fleet:HealthCheckPollingTime and Fleet:CheckAssignmentPeriod must be positive.");
-        }
-
-        if (StaleNodeTimeout <= HealthCheckPollingTime * 2)
-        {
-            throw new InvalidOperationException(
-                "Fleet:StaleNodeTimeout must be more than twice Fleet:HealthCheckPollingTime, or a live host is taken for dead.");
-        }
-    }
 }
 
 /// <summary>
@@ -44,17 +32,51 @@ public sealed class WebhookProcessingOptions
     public int Queues { get; set; } = 4;
 
     public PartitionSlots Slots { get; set; } = PartitionSlots.Five;
+}
 
-    public void Validate()
+public sealed class FleetOptionsValidation : IValidateOptions<FleetOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FleetOptions options)
     {
-        if (Queues is < 1 or > 64)
+        ArgumentNullException.ThrowIfNull(options);
+        const string S = FleetOptions.Section;
+        var failures = new ValidateOptionsResultBuilder();
+        failures.RequirePositive($"{S}:{nameof(options.HealthCheckPollingTime)}", options.HealthCheckPollingTime,
+            "a host could never check in and would be taken for dead");
+        failures.RequirePositive($"{S}:{nameof(options.CheckAssignmentPeriod)}", options.CheckAssignmentPeriod,
+            "the leader would never hand out the fleet's work");
+        if (options.StaleNodeTimeout <= options.HealthCheckPollingTime * 2)
         {
-            throw new InvalidOperationException("Webhooks:Queues must be between 1 and 64.");
+            failures.Fail($"{S}:{nameof(options.StaleNodeTimeout)}",
+                $"is {SettingRules.Show(options.StaleNodeTimeout)}, not more than twice {S}:{nameof(options.HealthCheckPollingTime)} ({SettingRules.Show(options.HealthCheckPollingTime)})",
+                "a live host would be taken for dead");
         }
 
-        if (!Enum.IsDefined(Slots))
+        return failures.Build();
+    }
+}
+
+public sealed class WebhookProcessingOptionsValidation : IValidateOptions<WebhookProcessingOptions>
+{
+    public const int MaxQueues = 64;
+
+    public ValidateOptionsResult Validate(string? name, WebhookProcessingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        const string S = WebhookProcessingOptions.Section;
+        var failures = new ValidateOptionsResultBuilder();
+        if (options.Queues is < 1 or > MaxQueues)
         {
-            throw new InvalidOperationException($"Webhooks:Slots must be one of {string.Join(", ", Enum.GetNames<PartitionSlots>())}.");
+            failures.Fail($"{S}:{nameof(options.Queues)}", $"is {options.Queues}, not between 1 and {MaxQueues}",
+                "each queue is a durable local queue of every host, and stored webhooks need at least one");
         }
+
+        if (!Enum.IsDefined(options.Slots))
+        {
+            failures.Fail($"{S}:{nameof(options.Slots)}", $"is {options.Slots}, not one of {string.Join(", ", Enum.GetNames<PartitionSlots>())}",
+                "Wolverine runs 3, 5, 7 or 9 payments at once in each queue");
+        }
+
+        return failures.Build();
     }
 }

@@ -21,19 +21,72 @@ public sealed record FollowUpCheck(object Message, Guid PaymentId, Guid? RefundI
     /// <summary>The message as a log shows it: its type and ids, never card data (the messages carry none).</summary>
     public string Description => Message.ToString() ?? Message.GetType().Name;
 
+    /// <summary>How the flag begins that ends the reads of KNET's record (<see cref="ReconcilePaymentHandler.AskAgainForKnetDetails"/>).</summary>
+    public const string KnetRecordFlag = "KNET's record";
+
     /// <summary>
-    /// Every check this payment should have. A payment flagged for review gets none: the flag is where a bounded chain
-    /// of checks gave up (or a contradiction arrived), so it is an operator's now, and a re-created check would restart
-    /// the very chain the bound ended and race the operator's own decision.
+    /// Every check this payment should have. A flag hands to an operator what it names, so the check it ended is not
+    /// re-created (it would restart the very chain the bound ended and race the operator's decision): any flag ends the
+    /// payment's own outcome check, a refund's only a flag naming that refund; a payment flagged for another reason
+    /// still has its refunds checked. A decided payment still without KNET's record, and no flag saying so, has its
+    /// read of the record (<see cref="ReadKnetDetails"/>). None at all once an operator canceled the payment's checks
+    /// (<see cref="FollowUpsCanceled"/>). The simulator found both gaps this closes (docs/architecture.md,
+    /// "Deterministic simulation").
     /// </summary>
     public static IEnumerable<FollowUpCheck> For(Payment payment, PaymentTimings timings)
     {
         ArgumentNullException.ThrowIfNull(payment);
         ArgumentNullException.ThrowIfNull(timings);
-        if (payment.NeedsReview)
+        if (payment.ChecksCanceled)
         {
             yield break;
         }
+
+        foreach (var check in Undecided(payment, timings))
+        {
+            var flagged = check.RefundId is { } refundId
+                ? payment.ReviewFlags.Exists(f => f.Reason.Contains($"refund {refundId}", StringComparison.Ordinal))
+                : payment.NeedsReview;
+            if (!flagged)
+            {
+                yield return check;
+            }
+        }
+
+        if (AwaitsKnetRecord(payment))
+        {
+            var decided = payment.StatusChanges[^1].At;
+            yield return new FollowUpCheck(new ReadKnetDetails(payment.Id, 1), payment.Id, null, decided, decided + timings.KnetDetailsRetries[0]);
+        }
+    }
+
+    /// <summary>Decided at Checkout.com, KNET's record not yet recorded, and no flag saying it never came.</summary>
+    public static bool AwaitsKnetRecord(Payment payment)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        return payment is { Knet: null, CheckoutPaymentId: not null }
+            && payment.Status is not (PaymentStatus.Requested or PaymentStatus.Pending or PaymentStatus.CapturePending or PaymentStatus.Rejected)
+            && !payment.ReviewFlags.Exists(f => f.Reason.StartsWith(KnetRecordFlag, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A one-off ask now, for an operator: the same message as attempt 0, which asks Checkout.com once and neither
+    /// starts nor ends a chain of checks, carrying the operator's request as the cause of what it records.
+    /// </summary>
+    public object AskNow(string cause) => Message switch
+    {
+        ResolvePaymentRequest m => m with { Attempt = 0, Cause = cause },
+        ReconcilePayment m => m with { Attempt = 0, Cause = cause },
+        ResolveRefund m => m with { Attempt = 0, Cause = cause },
+        ReconcileRefund m => m with { Attempt = 0, Cause = cause },
+        _ => throw new InvalidOperationException($"{Message.GetType().Name} is not a follow-up check."),
+    };
+
+    /// <summary>The check for each undecided part of the payment (itself, each refund in flight), flagged or not.</summary>
+    public static IEnumerable<FollowUpCheck> Undecided(Payment payment, PaymentTimings timings)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        ArgumentNullException.ThrowIfNull(timings);
 
         // A re-created check is attempt 1: its backoff and its bound then count from the sweep, which errs on asking
         // Checkout.com more often, never less (attempt 0 of ReconcilePayment is a one-off read that never reschedules).
@@ -79,9 +132,10 @@ public readonly record struct CheckTarget(Type MessageType, Guid PaymentId, Guid
         ReconcilePayment m => new CheckTarget(m.GetType(), m.PaymentId, null),
         ResolveRefund m => new CheckTarget(m.GetType(), m.PaymentId, m.RefundId),
         ReconcileRefund m => new CheckTarget(m.GetType(), m.PaymentId, m.RefundId),
+        ReadKnetDetails m => new CheckTarget(m.GetType(), m.PaymentId, null),
         _ => null,
     };
 
     public static readonly IReadOnlyList<Type> MessageTypes =
-        [typeof(ResolvePaymentRequest), typeof(ReconcilePayment), typeof(ResolveRefund), typeof(ReconcileRefund)];
+        [typeof(ResolvePaymentRequest), typeof(ReconcilePayment), typeof(ResolveRefund), typeof(ReconcileRefund), typeof(ReadKnetDetails)];
 }

@@ -90,13 +90,14 @@ public sealed partial class Sweeper(
     }
 
     /// <summary>
-    /// Payments undecided themselves or with a refund in flight. The refund half reads each payment's JSON: a scan of
-    /// the payments table once per interval, on one node.
+    /// Payments undecided themselves, with a refund in flight, or decided at Checkout.com without KNET's record yet.
+    /// The refund and record halves read each payment's JSON: a scan of the payments table once per interval, on one node.
     /// </summary>
     private static Task<IReadOnlyList<Payment>> UndecidedAsync(IDocumentSession session, CancellationToken cancellation) =>
         session.Query<Payment>()
             .Where(p => p.Status == PaymentStatus.Requested || p.Status == PaymentStatus.Pending || p.Status == PaymentStatus.CapturePending
-                || p.Refunds.Any(r => r.Status == RefundStatus.Requested || r.Status == RefundStatus.Pending))
+                || p.Refunds.Any(r => r.Status == RefundStatus.Requested || r.Status == RefundStatus.Pending)
+                || (p.Knet == null && p.CheckoutPaymentId != null && p.Status != PaymentStatus.Rejected))
             .ToListAsync(cancellation);
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Information,

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Payments.Host.Checkout;
+using Payments.Host.Configuration;
 using Payments.Host.EventStore;
 
 namespace Payments.Host.FollowUps;
@@ -27,15 +28,40 @@ public static class SweeperSetup
 {
     public static IServiceCollection AddSweeper(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SweeperOptions>()
-            .Bind(configuration.GetSection(SweeperOptions.Section))
-            .Validate(o => o.Interval > TimeSpan.Zero, $"{SweeperOptions.Section}:Interval must be positive.")
-            .Validate<IOptions<CheckoutOptions>>((o, checkout) => o.SettleTime > checkout.Value.TotalTimeout,
-                $"{SweeperOptions.Section}:SettleTime must exceed {CheckoutOptions.Section}:TotalTimeout, or a sweep may duplicate a check still being enrolled.")
-            .ValidateOnStart();
+        services.AddValidatedOptions<SweeperOptions, SweeperOptionsValidation>(configuration, SweeperOptions.Section);
         services.AddSingleton<Sweeper>();
         services.AddHostedService<SweeperService>();
         return services;
+    }
+}
+
+public sealed class SweeperOptionsValidation(IOptions<CheckoutOptions> checkout) : IValidateOptions<SweeperOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SweeperOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        const string S = SweeperOptions.Section;
+        var failures = new ValidateOptionsResultBuilder();
+        failures.RequirePositive($"{S}:{nameof(options.Interval)}", options.Interval, "lost checks would never be re-created");
+        TimeSpan totalTimeout;
+        try
+        {
+            totalTimeout = checkout.Value.TotalTimeout;
+        }
+        catch (OptionsValidationException)
+        {
+            // The Checkout section is invalid itself, and its own failures say why: nothing to compare with.
+            return failures.Build();
+        }
+
+        if (options.SettleTime <= totalTimeout)
+        {
+            failures.Fail($"{S}:{nameof(options.SettleTime)}",
+                $"is {SettingRules.Show(options.SettleTime)}, not longer than {CheckoutOptions.Section}:{nameof(CheckoutOptions.TotalTimeout)} ({SettingRules.Show(totalTimeout)})",
+                "a sweep could start a second chain of checks beside one still being enrolled");
+        }
+
+        return failures.Build();
     }
 }
 

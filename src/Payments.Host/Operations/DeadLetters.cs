@@ -44,6 +44,14 @@ public static class DeadLetters
     }
 }
 
+/// <summary>What asking for a dead letter's replay found.</summary>
+public enum DeadLetterReplayAnswer
+{
+    Requested,
+    NotFound,
+    AlreadyRequested,
+}
+
 public static class ReplayDeadLetter
 {
     /// <summary>
@@ -55,31 +63,45 @@ public static class ReplayDeadLetter
         string id, HttpContext context, IDocumentStore store, IMessageStore messages, TimeProvider time, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var letterId = Guid.TryParse(id, out var parsed) ? parsed : Guid.Empty;
+        return await ReplayAsync(letterId, context.User.Identity?.Name ?? "anonymous", store, messages, time, cancellation) switch
+        {
+            DeadLetterReplayAnswer.NotFound =>
+                Problems.Of(StatusCodes.Status404NotFound, "dead_letter_not_found", "Dead letter not found", $"No dead letter {id}."),
+            DeadLetterReplayAnswer.AlreadyRequested => Problems.Of(StatusCodes.Status409Conflict, "dead_letter_replay_requested",
+                "A replay of this dead letter is already requested", "Wolverine's durability agent moves it to the inbox shortly."),
+            _ => Results.Accepted($"/operations/attention", new { replayed = letterId }),
+        };
+    }
+
+    /// <summary>The replay itself, recorded with <paramref name="principal"/> (the key name); shared by the API and the console.</summary>
+    public static async Task<DeadLetterReplayAnswer> ReplayAsync(
+        Guid letterId, string principal, IDocumentStore store, IMessageStore messages, TimeProvider time, CancellationToken cancellation)
+    {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(messages);
-        if (!Guid.TryParse(id, out var letterId) || letterId == Guid.Empty
-            || await messages.DeadLetters.DeadLetterEnvelopeByIdAsync(letterId) is not { } letter)
+        ArgumentNullException.ThrowIfNull(time);
+        if (letterId == Guid.Empty || await messages.DeadLetters.DeadLetterEnvelopeByIdAsync(letterId) is not { } letter)
         {
-            return Problems.Of(StatusCodes.Status404NotFound, "dead_letter_not_found", "Dead letter not found", $"No dead letter {id}.");
+            return DeadLetterReplayAnswer.NotFound;
         }
 
         if (letter.Replayable)
         {
-            return Problems.Of(StatusCodes.Status409Conflict, "dead_letter_replay_requested",
-                "A replay of this dead letter is already requested", "Wolverine's durability agent moves it to the inbox shortly.");
+            return DeadLetterReplayAnswer.AlreadyRequested;
         }
 
         await using var session = store.LightweightSession();
         session.Store(new DeadLetterReplay
         {
             Id = Guid.CreateVersion7(), DeadLetterId = letterId, MessageType = letter.MessageType,
-            Principal = context.User.Identity?.Name ?? "anonymous", At = time.GetUtcNow(),
+            Principal = principal, At = time.GetUtcNow(),
         });
 
         // Wolverine's documented way to replay: the replayable flag, read by its durability agent.
         session.QueueSqlCommand(
             $"update {store.Options.DatabaseSchemaName}.wolverine_dead_letters set replayable = true where id = ?", letterId);
         await session.SaveChangesAsync(cancellation);
-        return Results.Accepted($"/operations/attention", new { replayed = letterId });
+        return DeadLetterReplayAnswer.Requested;
     }
 }

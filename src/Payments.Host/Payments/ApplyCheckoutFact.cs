@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Payments.Domain;
 using Wolverine;
 using Wolverine.Marten;
+using Wolverine.Attributes;
 
 namespace Payments.Host.Payments;
 
@@ -10,10 +11,10 @@ namespace Payments.Host.Payments;
 /// What Checkout.com answered to one of our payment requests (the first call, or a scheduled ask-again whose number is
 /// <paramref name="RequestAttempt"/>; 0 = the merchant's request itself), to apply through the machine.
 /// </summary>
-public sealed record ApplyPaymentFact(Guid PaymentId, PaymentFact Fact, string? Cause = null, int RequestAttempt = 0);
+public sealed record ApplyPaymentFact([property: Audit] Guid PaymentId, PaymentFact Fact, string? Cause = null, int RequestAttempt = 0);
 
 /// <summary>What Checkout.com answered to one of our refund calls (0 = the merchant's request itself).</summary>
-public sealed record ApplyRefundFact(Guid PaymentId, RefundFact Fact, string? Cause = null, int RequestAttempt = 0);
+public sealed record ApplyRefundFact([property: Audit] Guid PaymentId, RefundFact Fact, string? Cause = null, int RequestAttempt = 0);
 
 /// <summary>
 /// Pure handlers: the payment is fetched for writing under its stream's row lock (every quick writer of a payment takes
@@ -31,9 +32,21 @@ public static class ApplyCheckoutFactHandler
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(timings);
         Causes.Record(session, command.Cause);
-        var now = time.GetUtcNow();
-        var decision = PaymentDecider.Decide(payment, command.Fact, now);
+        var (decision, events, outgoing) = Decide(command, payment, timings.Value, time.GetUtcNow());
         logger.Decided(command.PaymentId, command.Fact.Trigger, decision.Kind, decision.Reason);
+        return (events, outgoing);
+    }
+
+    /// <summary>
+    /// The pure part of the payment fact's handler: the decision, the events to append and the checks that must follow them. The deterministic simulator
+    /// (sim/Payments.Simulation, docs/architecture.md "Deterministic simulation") runs this same function.
+    /// </summary>
+    public static (Decision Decision, Events Events, OutgoingMessages Outgoing) Decide(
+        ApplyPaymentFact command, Payment payment, PaymentTimings timings, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(timings);
+        var decision = PaymentDecider.Decide(payment, command.Fact, now);
         var events = new Events(decision.Events);
         var after = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e));
         var outgoing = new OutgoingMessages();
@@ -41,13 +54,13 @@ public static class ApplyCheckoutFactHandler
         {
             // Accepted: ask about the outcome once KNET's page can no longer be open, whatever the webhooks do meanwhile.
             case PaymentFact.Accepted when after.Status is PaymentStatus.Pending or PaymentStatus.CapturePending:
-                outgoing.Delay(new ReconcilePayment(payment.Id, 1), timings.Value.OutcomeCheckAfter);
+                outgoing.Delay(new ReconcilePayment(payment.Id, 1), timings.OutcomeCheckAfter);
                 break;
 
             // The merchant's own request already has its first ask-again, scheduled with the intent (RequestPayment).
             case PaymentFact.NoAnswer when after.Status == PaymentStatus.Requested && command.RequestAttempt > 0:
                 // Attempt n came after n waits: the first one and n - 1 of ours.
-                if (PaymentTimings.WaitAfter(timings.Value.RequestRetries, command.RequestAttempt) is { } wait)
+                if (PaymentTimings.WaitAfter(timings.RequestRetries, command.RequestAttempt) is { } wait)
                 {
                     outgoing.Delay(new ResolvePaymentRequest(payment.Id, command.RequestAttempt + 1), wait);
                 }
@@ -60,7 +73,7 @@ public static class ApplyCheckoutFactHandler
                 break;
         }
 
-        return (events, outgoing);
+        return (decision, events, outgoing);
     }
 
     public static (Events, OutgoingMessages) Handle(
@@ -70,20 +83,29 @@ public static class ApplyCheckoutFactHandler
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(timings);
         Causes.Record(session, command.Cause);
-        var now = time.GetUtcNow();
-        var decision = PaymentDecider.Decide(payment, command.Fact, now);
+        var (decision, events, outgoing) = Decide(command, payment, timings.Value, time.GetUtcNow());
         logger.Decided(command.PaymentId, command.Fact.Trigger, decision.Kind, decision.Reason);
+        return (events, outgoing);
+    }
+
+    /// <summary>The pure part of the refund fact's handler, as for a payment fact: run by the simulator too.</summary>
+    public static (Decision Decision, Events Events, OutgoingMessages Outgoing) Decide(
+        ApplyRefundFact command, Payment payment, PaymentTimings timings, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(timings);
+        var decision = PaymentDecider.Decide(payment, command.Fact, now);
         var events = new Events(decision.Events);
         var refund = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e)).FindRefund(command.Fact.RefundId ?? Guid.Empty);
         var outgoing = new OutgoingMessages();
         switch (command.Fact)
         {
             case RefundFact.Accepted when refund is { Status: RefundStatus.Pending }:
-                outgoing.Delay(new ReconcileRefund(payment.Id, refund.Id, 1), timings.Value.RefundCheckAfter);
+                outgoing.Delay(new ReconcileRefund(payment.Id, refund.Id, 1), timings.RefundCheckAfter);
                 break;
 
             case RefundFact.NoAnswer when refund is { Status: RefundStatus.Requested } && command.RequestAttempt > 0:
-                if (PaymentTimings.WaitAfter(timings.Value.RequestRetries, command.RequestAttempt) is { } wait)
+                if (PaymentTimings.WaitAfter(timings.RequestRetries, command.RequestAttempt) is { } wait)
                 {
                     outgoing.Delay(new ResolveRefund(payment.Id, refund.Id, command.RequestAttempt + 1), wait);
                 }
@@ -96,6 +118,6 @@ public static class ApplyCheckoutFactHandler
                 break;
         }
 
-        return (events, outgoing);
+        return (decision, events, outgoing);
     }
 }

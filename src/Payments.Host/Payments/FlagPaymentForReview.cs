@@ -1,11 +1,12 @@
 using Marten;
 using Payments.Domain;
 using Wolverine.Marten;
+using Wolverine.Attributes;
 
 namespace Payments.Host.Payments;
 
 /// <summary>Something about this payment needs an operator (e.g. Checkout.com stays silent past the bound).</summary>
-public sealed record FlagPaymentForReview(Guid PaymentId, string Reason, string? Cause = null);
+public sealed record FlagPaymentForReview([property: Audit] Guid PaymentId, string Reason, string? Cause = null);
 
 public static class FlagPaymentForReviewHandler
 {

@@ -4,6 +4,7 @@ using JasperFx;
 using Marten;
 using Marten.Exceptions;
 using Microsoft.Extensions.Options;
+using Payments.Host.Configuration;
 using Payments.Host.Edge;
 
 namespace Payments.Host.Payments;
@@ -59,6 +60,25 @@ public sealed class IdempotencyOptions
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(1);
 }
 
+public sealed class IdempotencyOptionsValidation : IValidateOptions<IdempotencyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IdempotencyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        const string S = IdempotencyOptions.Section;
+        var failures = new ValidateOptionsResultBuilder();
+        failures.RequirePositive($"{S}:{nameof(options.Lease)}", options.Lease, "a retry could run again a request that is still running");
+        if (options.Retention <= options.Lease)
+        {
+            failures.Fail($"{S}:{nameof(options.Retention)}",
+                $"is {SettingRules.Show(options.Retention)}, not longer than {S}:{nameof(options.Lease)} ({SettingRules.Show(options.Lease)})",
+                "a key would be forgotten while its request still holds it");
+        }
+
+        return failures.Build();
+    }
+}
+
 /// <summary>An answer the merchant gets, in the form it is stored for replays.</summary>
 public sealed record IdempotentAnswer(int Status, object Body, string? Location = null)
 {
@@ -76,6 +96,13 @@ public sealed record IdempotentAnswer(int Status, object Body, string? Location 
         400 => 1, 404 => 5, 409 => 10, 422 => 21, _ => 1,
     };
 }
+
+/// <summary>
+/// What one request under a key came to, for a caller that reads it (the operator console) as well as one that sends
+/// it (<see cref="Result"/>): the answer as stored — fresh or replayed, <see cref="Body"/> its JSON — on the resource it
+/// was run for, or the key's own refusal (<see cref="RefusalCode"/>: in use, reused with another request).
+/// </summary>
+public sealed record IdempotentOutcome(Guid ResourceId, int Status, IResult Result, string? Body = null, string? RefusalCode = null);
 
 /// <summary>
 /// Merchant-facing idempotency (docs/architecture.md, "Idempotency"): the same key and body replay the first answer;
@@ -102,20 +129,32 @@ public static class MerchantIdempotency
         Func<Guid, CancellationToken, Task<IdempotentAnswer>> work, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var key = context.Request.Headers[Header].ToString();
+        return (await RunAsync(context, key, scope, requestHash, newResourceId, work, cancellation)).Result;
+    }
+
+    /// <summary>
+    /// The same with the key given rather than read from the header (the console's form carries it), answering the
+    /// outcome. The key is the signed-in principal's, as the API's is.
+    /// </summary>
+    public static async Task<IdempotentOutcome> RunAsync(
+        HttpContext context, string? key, string scope, string requestHash, Guid newResourceId,
+        Func<Guid, CancellationToken, Task<IdempotentAnswer>> work, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(work);
         var services = context.RequestServices;
         var store = services.GetRequiredService<IDocumentStore>();
         var time = services.GetRequiredService<TimeProvider>();
         var options = services.GetRequiredService<IOptions<IdempotencyOptions>>().Value;
-        var key = context.Request.Headers[Header].ToString();
         if (string.IsNullOrEmpty(key))
         {
-            return Write(await work(newResourceId, cancellation));
+            return Answered(newResourceId, await work(newResourceId, cancellation));
         }
 
         if (key.Length > MaxKeyLength || EdgeText.Violation(key) is not null)
         {
-            return Write(IdempotentAnswer.Problem(StatusCodes.Status400BadRequest, "idempotency_key_invalid",
+            return Answered(newResourceId, IdempotentAnswer.Problem(StatusCodes.Status400BadRequest, "idempotency_key_invalid",
                 $"Idempotency-Key is 1 to {MaxKeyLength} characters without control characters"));
         }
 
@@ -139,10 +178,10 @@ public static class MerchantIdempotency
             throw;
         }
 
-        return Write(answer);
+        return Answered(claim.ResourceId, answer);
     }
 
-    private sealed record Claim(Guid ResourceId, IResult? Answer);
+    private sealed record Claim(Guid ResourceId, IdempotentOutcome? Answer);
 
     private static async Task<Claim> ClaimAsync(
         IDocumentStore store, IdempotencyOptions options, string id, string requestHash, Guid newResourceId, DateTimeOffset now,
@@ -178,13 +217,17 @@ public static class MerchantIdempotency
 
         if (record.RequestHash != requestHash)
         {
-            return new Claim(record.ResourceId, Problems.Of(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused",
-                "Idempotency-Key was used with another request", "This key belongs to a different body."));
+            return new Claim(record.ResourceId, new IdempotentOutcome(record.ResourceId, StatusCodes.Status422UnprocessableEntity,
+                Problems.Of(StatusCodes.Status422UnprocessableEntity, ReusedCode,
+                    "Idempotency-Key was used with another request", "This key belongs to a different body."),
+                RefusalCode: ReusedCode));
         }
 
         if (record.State == IdempotencyState.Completed)
         {
-            return new Claim(record.ResourceId, new StoredJson(record.Status ?? 500, record.Body ?? "", record.Location));
+            var status = record.Status ?? 500;
+            return new Claim(record.ResourceId, new IdempotentOutcome(record.ResourceId, status,
+                new StoredJson(status, record.Body ?? "", record.Location), record.Body ?? ""));
         }
 
         if (record.State == IdempotencyState.InProgress && record.LeaseExpiresAt > now)
@@ -214,7 +257,11 @@ public static class MerchantIdempotency
         }
     }
 
-    private static Claim InUse(Guid resourceId, TimeSpan wait) => new(resourceId, new InUseAnswer(wait));
+    private static Claim InUse(Guid resourceId, TimeSpan wait) =>
+        new(resourceId, new IdempotentOutcome(resourceId, StatusCodes.Status409Conflict, new InUseAnswer(wait), RefusalCode: InUseCode));
+
+    public const string InUseCode = "idempotency_key_in_use";
+    public const string ReusedCode = "idempotency_key_reused";
 
     private static async Task CompleteAsync(IDocumentStore store, string id, IdempotentAnswer answer, CancellationToken cancellation)
     {
@@ -260,8 +307,11 @@ public static class MerchantIdempotency
         }
     }
 
-    private static StoredJson Write(IdempotentAnswer answer) =>
-        new StoredJson(answer.Status, JsonSerializer.Serialize(answer.Body, JsonSerializerOptions.Web), answer.Location);
+    private static IdempotentOutcome Answered(Guid resourceId, IdempotentAnswer answer)
+    {
+        var body = JsonSerializer.Serialize(answer.Body, JsonSerializerOptions.Web);
+        return new IdempotentOutcome(resourceId, answer.Status, new StoredJson(answer.Status, body, answer.Location), body);
+    }
 
     /// <summary>409 with Retry-After: the first request with this key is still running.</summary>
     private sealed class InUseAnswer(TimeSpan wait) : IResult
@@ -271,7 +321,7 @@ public static class MerchantIdempotency
             ArgumentNullException.ThrowIfNull(httpContext);
             httpContext.Response.Headers.RetryAfter =
                 Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await Problems.Of(StatusCodes.Status409Conflict, "idempotency_key_in_use",
+            await Problems.Of(StatusCodes.Status409Conflict, InUseCode,
                 "The first request with this Idempotency-Key is still being processed", "Retry after the Retry-After delay.")
                 .ExecuteAsync(httpContext);
         }

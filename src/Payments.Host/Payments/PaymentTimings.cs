@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using Payments.Host.Configuration;
+
 namespace Payments.Host.Payments;
 
 /// <summary>
@@ -55,5 +58,30 @@ public sealed class PaymentTimings
     {
         ArgumentNullException.ThrowIfNull(delays);
         return waitsUsed >= 0 && waitsUsed < delays.Count ? delays[waitsUsed] : null;
+    }
+}
+
+public sealed class PaymentTimingsValidation : IValidateOptions<PaymentTimings>
+{
+    public ValidateOptionsResult Validate(string? name, PaymentTimings options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        const string S = PaymentTimings.Section;
+        var failures = new ValidateOptionsResultBuilder();
+        failures.RequirePositive($"{S}:{nameof(options.RequestRetryDelays)}", options.RequestRetryDelays,
+            "a request that got no answer would be asked about again at once");
+        failures.RequirePositive($"{S}:{nameof(options.OutcomeCheckAfter)}", options.OutcomeCheckAfter,
+            "a payment would be asked about before its customer could pay");
+        failures.RequirePositive($"{S}:{nameof(options.AttentionAfter)}", options.AttentionAfter,
+            "every undecided payment and refund would be listed for an operator at once");
+        failures.RequirePositive($"{S}:{nameof(options.RefundCheckAfter)}", options.RefundCheckAfter,
+            "a refund would be asked about before Checkout.com could process it");
+        failures.RequirePositive($"{S}:{nameof(options.OutcomeRetryDelays)}", options.OutcomeRetryDelays,
+            "a payment still pending at Checkout.com would be asked about again at once");
+        failures.RequirePositive($"{S}:{nameof(options.UnknownPaymentRetryDelays)}", options.UnknownPaymentRetryDelays,
+            "a webhook for a payment not found would be retried at once");
+        failures.RequirePositive($"{S}:{nameof(options.KnetDetailsRetryDelays)}", options.KnetDetailsRetryDelays,
+            "a KNET record not reported yet would be read again at once");
+        return failures.Build();
     }
 }

@@ -2,6 +2,7 @@ using Marten;
 using Microsoft.Extensions.Options;
 using Payments.Host.Checkout;
 using Wolverine;
+using Wolverine.Attributes;
 
 namespace Payments.Host.Payments;
 
@@ -11,7 +12,7 @@ namespace Payments.Host.Payments;
 /// <see cref="PaymentTimings.KnetDetailsRetries"/>; after the last the payment is flagged for an operator. A message
 /// of its own, so its count never mixes with <see cref="ReconcilePayment"/>'s outcome checks.
 /// </summary>
-public sealed record ReadKnetDetails(Guid PaymentId, int Attempt);
+public sealed record ReadKnetDetails([property: Audit] Guid PaymentId, int Attempt);
 
 public static class ReadKnetDetailsHandler
 {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Payments.Domain;
 using Payments.Host.Checkout;
 using Wolverine;
+using Wolverine.Attributes;
 
 namespace Payments.Host.Payments;
 
@@ -12,8 +13,9 @@ namespace Payments.Host.Payments;
 /// by the webhook processor), or — when the payment is still undecided past its deadline — the decision itself
 /// (attempt n ≥ 1). Still pending: asked again with backoff, and flagged for an operator after the bound. Decided
 /// but KNET's record not there yet: <see cref="ReadKnetDetails"/> asks again (docs/architecture.md, "Follow-up checks and the sweeper").
+/// An operator's "check now" is attempt 0 with the operator's request as its <paramref name="Cause"/>.
 /// </summary>
-public sealed record ReconcilePayment(Guid PaymentId, int Attempt);
+public sealed record ReconcilePayment([property: Audit] Guid PaymentId, int Attempt, string? Cause = null);
 
 public static class ReconcilePaymentHandler
 {
@@ -37,9 +39,15 @@ public static class ReconcilePaymentHandler
             return outgoing;
         }
 
-        session.SetHeader(Causes.Header, message.Attempt == 0
+        // An operator canceled the checks (FollowUpsCanceled): a scheduled one fires and does nothing.
+        if (payment.ChecksCanceled && message.Attempt > 0)
+        {
+            return outgoing;
+        }
+
+        session.SetHeader(Causes.Header, message.Cause ?? (message.Attempt == 0
             ? Causes.CheckoutRead(checkoutId)
-            : Causes.Scheduled(nameof(ReconcilePayment), message.Attempt));
+            : Causes.Scheduled(nameof(ReconcilePayment), message.Attempt)));
         var now = time.GetUtcNow();
         payment = await ReadAsync(stream, payment, checkoutId, checkout, now, cancellation);
         if (!Undecided(payment))
@@ -83,14 +91,24 @@ public static class ReconcilePaymentHandler
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(checkout);
-        if (await checkout.GetPaymentAsync(checkoutId, cancellation) is CheckoutAnswer<PaymentDetailsResponse>.Ok { Value: var details })
+        return await checkout.GetPaymentAsync(checkoutId, cancellation) is CheckoutAnswer<PaymentDetailsResponse>.Ok { Value: var details }
+            ? Apply(stream, payment, details, now)
+            : payment;
+    }
+
+    /// <summary>
+    /// Appends what Checkout.com's payment details say, through the machine, to the stream; the payment as it then
+    /// stands. The one way a read of the details becomes events: the scheduled checks and the customer's verified
+    /// return (<see cref="Returns.ApplyCustomerReturnHandler"/>) both come here.
+    /// </summary>
+    public static Payment Apply(IEventStream<Payment> stream, Payment payment, PaymentDetailsResponse details, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        foreach (var fact in Facts(details))
         {
-            foreach (var fact in Facts(details))
-            {
-                var decision = PaymentDecider.Decide(payment, fact, now);
-                stream.AppendMany(decision.Events);
-                payment = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e));
-            }
+            var decision = PaymentDecider.Decide(payment, fact, now);
+            stream.AppendMany(decision.Events);
+            payment = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e));
         }
 
         return payment;
@@ -120,7 +138,7 @@ public static class ReconcilePaymentHandler
         else
         {
             stream.AppendMany(PaymentDecider.FlagForReview(payment,
-                $"KNET's record still missing at Checkout.com after {waitsUsed + 1} reads", now).Events);
+                $"{FollowUps.FollowUpCheck.KnetRecordFlag} still missing at Checkout.com after {waitsUsed + 1} reads", now).Events);
         }
     }
 

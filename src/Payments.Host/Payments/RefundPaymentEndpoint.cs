@@ -4,6 +4,7 @@ using Payments.Host.Checkout;
 using Payments.Host.Edge;
 using Wolverine;
 using Wolverine.Http;
+using Payments.Host.Telemetry;
 
 namespace Payments.Host.Payments;
 
@@ -28,6 +29,7 @@ public static class RefundPaymentEndpoint
             return Problems.NotFound(id);
         }
 
+        SpanTags.Of(request.HttpContext).Tag(SpanTags.PaymentId, paymentId);
         var (body, problem) = await StrictJson.ReadAsync<RefundRequest>(request, cancellation);
         if (body is null)
         {
@@ -42,8 +44,28 @@ public static class RefundPaymentEndpoint
             }
         }
 
-        var cause = Causes.Request(request.HttpContext, $"POST /payments/{paymentId}/refunds");
-        return await MerchantIdempotency.RunAsync(request.HttpContext, $"POST /payments/{paymentId}/refunds",
+        var outcome = await RefundOnceAsync(request.HttpContext, paymentId, body, request.Headers[MerchantIdempotency.Header].ToString(),
+            causeRoute: IdempotencyScope(paymentId), store, bus, checkout, cancellation);
+        return outcome.Result;
+    }
+
+    /// <summary>The route an Idempotency-Key of a refund is scoped to, whichever door the refund came through.</summary>
+    public static string IdempotencyScope(Guid paymentId) => $"POST /payments/{paymentId}/refunds";
+
+    /// <summary>
+    /// The refund of a known payment for a request already read and validated, once per <paramref name="idempotencyKey"/>
+    /// of the signed-in key (scoped to this route, so the API and the operator console share keys); the events' cause
+    /// names <paramref name="causeRoute"/> and the key's name. The operator console's refund form calls this.
+    /// </summary>
+    public static Task<IdempotentOutcome> RefundOnceAsync(
+        HttpContext context, Guid paymentId, RefundRequest body, string? idempotencyKey, string causeRoute,
+        IDocumentStore store, IMessageBus bus, CheckoutClient checkout, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(bus);
+        var cause = Causes.Request(context, causeRoute);
+        return MerchantIdempotency.RunAsync(context, idempotencyKey, IdempotencyScope(paymentId),
             MerchantIdempotency.Hash(new { body.Amount, body.Reference }), Guid.CreateVersion7(), async (refundId, ct) =>
             {
                 // Reserving an id reserved before changes nothing, and Checkout.com is asked with the refund id as its

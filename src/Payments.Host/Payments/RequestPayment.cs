@@ -3,11 +3,12 @@ using Microsoft.Extensions.Options;
 using Payments.Domain;
 using Wolverine;
 using Wolverine.Marten;
+using Wolverine.Attributes;
 
 namespace Payments.Host.Payments;
 
 /// <summary>Starts a payment's stream with the merchant's intent, before anyone calls Checkout.com.</summary>
-public sealed record RequestPayment(Guid PaymentId, KnetPaymentRequest Request, string? Cause = null);
+public sealed record RequestPayment([property: Audit] Guid PaymentId, KnetPaymentRequest Request, string? Cause = null);
 
 public static class RequestPaymentHandler
 {

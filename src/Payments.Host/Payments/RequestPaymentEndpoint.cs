@@ -2,6 +2,7 @@ using Marten;
 using Payments.Domain;
 using Payments.Host.Checkout;
 using Payments.Host.Edge;
+using Payments.Host.Telemetry;
 using Wolverine;
 using Wolverine.Http;
 
@@ -37,9 +38,11 @@ public static class RequestPaymentEndpoint
         var payment = body.ToKnetRequest();
 
         var cause = Causes.Request(request.HttpContext, "POST /payments");
+        var span = SpanTags.Of(request.HttpContext);
         return await MerchantIdempotency.RunAsync(request.HttpContext, IdempotencyScope, MerchantIdempotency.Hash(payment),
             Guid.CreateVersion7(), async (id, ct) =>
             {
+                span.Tag(SpanTags.PaymentId, id);
                 // Each step is idempotent by the payment id, so a retry that runs this again after a failure is safe.
                 await bus.InvokeAsync(new RequestPayment(id, payment, cause), ct);
                 await using (var query = store.QuerySession())
@@ -53,6 +56,7 @@ public static class RequestPaymentEndpoint
 
                 await using var after = store.QuerySession();
                 var state = await after.LoadAsync<Payment>(id, ct) ?? throw new InvalidOperationException($"Payment {id} was not stored.");
+                span.Tag(SpanTags.CheckoutPaymentId, state.CheckoutPaymentId);
                 return Answer(state);
             }, cancellation);
     }

@@ -3,11 +3,12 @@ using Microsoft.Extensions.Options;
 using Payments.Domain;
 using Wolverine;
 using Wolverine.Marten;
+using Wolverine.Attributes;
 
 namespace Payments.Host.Payments;
 
 /// <summary>Reserves a refund's amount on the payment's stream before Checkout.com is asked to refund.</summary>
-public sealed record ReserveRefund(Guid PaymentId, Guid RefundId, long? Amount, string? Reference, string? Cause = null);
+public sealed record ReserveRefund([property: Audit] Guid PaymentId, Guid RefundId, long? Amount, string? Reference, string? Cause = null);
 
 /// <summary>The decision on a reservation, and the refund as it stands afterwards (null when refused).</summary>
 public sealed record RefundReservation(Decision Decision, Refund? Refund);
@@ -28,14 +29,25 @@ public static class ReserveRefundHandler
         ArgumentNullException.ThrowIfNull(timings);
         ArgumentNullException.ThrowIfNull(checkout);
         Causes.Record(session, command.Cause);
-        var decision = PaymentDecider.RequestRefund(
-            payment, command.RefundId, command.Amount, command.Reference, time.GetUtcNow());
-        logger.Decided(command.PaymentId, nameof(ReserveRefund), decision.Kind, decision.Reason);
+        var (reservation, events, outgoing) = Decide(command, payment, timings.Value, checkout.Value, time.GetUtcNow());
+        logger.Decided(command.PaymentId, nameof(ReserveRefund), reservation.Decision.Kind, reservation.Decision.Reason);
+        return (reservation, events, outgoing);
+    }
+
+    /// <summary>
+    /// The pure part of the handler: the reservation, its events and its first ask-again. The deterministic simulator
+    /// (sim/Payments.Simulation, docs/architecture.md "Deterministic simulation") runs this same function.
+    /// </summary>
+    public static (RefundReservation Reservation, Events Events, OutgoingMessages Outgoing) Decide(
+        ReserveRefund command, Payment payment, PaymentTimings timings, Checkout.CheckoutOptions checkout, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var decision = PaymentDecider.RequestRefund(payment, command.RefundId, command.Amount, command.Reference, now);
         var outgoing = new OutgoingMessages();
         if (decision.Kind == DecisionKind.Applied)
         {
             outgoing.Delay(new ResolveRefund(command.PaymentId, command.RefundId, 1),
-                RequestPaymentHandler.FirstAskAgain(timings.Value, checkout.Value));
+                RequestPaymentHandler.FirstAskAgain(timings, checkout));
         }
 
         var after = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e));

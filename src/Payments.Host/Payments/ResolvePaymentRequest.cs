@@ -5,8 +5,11 @@ using Wolverine;
 
 namespace Payments.Host.Payments;
 
-/// <summary>Asks Checkout.com again about a payment request that got no answer, with the same idempotency key.</summary>
-public sealed record ResolvePaymentRequest(Guid PaymentId, int Attempt);
+/// <summary>
+/// Asks Checkout.com again about a payment request that got no answer, with the same idempotency key. Attempt 0 (an
+/// operator's "check now", with the operator's request as its <paramref name="Cause"/>) schedules no further ask.
+/// </summary>
+public sealed record ResolvePaymentRequest(Guid PaymentId, int Attempt, string? Cause = null);
 
 public static class ResolvePaymentRequestHandler
 {
@@ -20,13 +23,14 @@ public static class ResolvePaymentRequestHandler
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(bus);
         var payment = await session.LoadAsync<Payment>(message.PaymentId, cancellation);
-        if (payment is not { Status: PaymentStatus.Requested })
+        // Canceled by an operator: only the operator's own ask (attempt 0) still goes out.
+        if (payment is not { Status: PaymentStatus.Requested } || payment.ChecksCanceled && message.Attempt > 0)
         {
             return;
         }
 
         var fact = await CheckoutCalls.RequestPaymentAsync(checkout, payment.Id, payment.Request, cancellation);
         await bus.InvokeAsync(new ApplyPaymentFact(payment.Id, fact,
-            Causes.Scheduled(nameof(ResolvePaymentRequest), message.Attempt), message.Attempt), cancellation);
+            message.Cause ?? Causes.Scheduled(nameof(ResolvePaymentRequest), message.Attempt), message.Attempt), cancellation);
     }
 }

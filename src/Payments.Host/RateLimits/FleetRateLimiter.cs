@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.RateLimiting;
 using Marten;
+using Payments.Host.Configuration;
 
 namespace Payments.Host.RateLimits;
 
@@ -63,9 +64,7 @@ public static class FleetRateLimitSetup
     /// <summary>The options, the counters and their table (in the service's schema, created with Marten's at start-up).</summary>
     public static IServiceCollection AddFleetRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section))
-            .Validate(o => o.PermitsPerWindow > 0 && o.Window > TimeSpan.Zero, "RateLimits:PermitsPerWindow and RateLimits:Window must be positive.")
-            .ValidateOnStart();
+        services.AddValidatedOptions<RateLimitOptions, RateLimitOptionsValidation>(configuration, RateLimitOptions.Section);
         services.AddSingleton<FleetWindows>();
         services.ConfigureMarten(opts => opts.Storage.ExtendedSchemaObjects.Add(new RateLimitTable(opts.DatabaseSchemaName)));
         return services;

@@ -2,6 +2,7 @@ using Marten;
 using Microsoft.Extensions.Options;
 using Marten.Storage;
 using Npgsql;
+using Payments.Host.Configuration;
 using Weasel.Core;
 using Weasel.Postgresql.Tables;
 
@@ -17,6 +18,19 @@ public sealed class RateLimitOptions
 
     /// <summary>The window's length; windows are aligned to the Unix epoch, so every node agrees where one starts.</summary>
     public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+public sealed class RateLimitOptionsValidation : IValidateOptions<RateLimitOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RateLimitOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        const string S = RateLimitOptions.Section;
+        var failures = new ValidateOptionsResultBuilder();
+        failures.RequireAtLeastOne($"{S}:{nameof(options.PermitsPerWindow)}", options.PermitsPerWindow, "every create and refund would be answered 429");
+        failures.RequirePositive($"{S}:{nameof(options.Window)}", options.Window, "writes could not be counted in windows");
+        return failures.Build();
+    }
 }
 
 /// <summary>How one request fared in its window: its count (itself included) and how long until the window ends.</summary>

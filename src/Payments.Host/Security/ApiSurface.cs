@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Extensions.Options;
 using Payments.Host.Edge;
 using Payments.Host.Payments;
 using Payments.Host.RateLimits;
@@ -26,22 +27,34 @@ public static class ApiSurface
         [("GET", "/payments/{id}/events")] = Scopes.BackofficeRead,
         [("GET", "/payments/{id}/state")] = Scopes.BackofficeRead,
         [("POST", "/payments/{id}/refunds")] = Scopes.RefundsWrite,
+        [("POST", "/payments/{id}/return")] = Scopes.PaymentsWrite,
         [("GET", "/webhooks/parked")] = Scopes.BackofficeRead,
         [("GET", "/reports/daily")] = Scopes.BackofficeRead,
         [("GET", "/operations/attention")] = Scopes.BackofficeRead,
         [("POST", "/webhooks/parked/{id}/replay")] = Scopes.OperationsAdmin,
         [("POST", "/operations/dead-letters/{id}/replay")] = Scopes.OperationsAdmin,
+        [("POST", "/operations/payments/{id}/check")] = Scopes.OperationsAdmin,
+        [("POST", "/operations/payments/{id}/sync")] = Scopes.OperationsAdmin,
+        [("POST", "/operations/payments/{id}/settle")] = Scopes.OperationsAdmin,
+        [("POST", "/operations/payments/{id}/checks/cancel")] = Scopes.OperationsAdmin,
+        [("POST", "/operations/payments/{id}/review/clear")] = Scopes.OperationsAdmin,
+        [("POST", "/notification-endpoints")] = Scopes.OperationsAdmin,
+        [("GET", "/notification-endpoints")] = Scopes.OperationsAdmin,
+        [("GET", "/notification-endpoints/{id}")] = Scopes.OperationsAdmin,
+        [("DELETE", "/notification-endpoints/{id}")] = Scopes.OperationsAdmin,
+        [("POST", "/notification-endpoints/{id}/rotate-secret")] = Scopes.OperationsAdmin,
+        [("GET", "/notifications")] = Scopes.BackofficeRead,
+        [("GET", "/notifications/{id}")] = Scopes.BackofficeRead,
+        [("POST", "/notifications/{id}/redeliver")] = Scopes.OperationsAdmin,
+        [("GET", "/reconciliation/{date}")] = Scopes.BackofficeRead,
+        [("POST", "/reconciliation/{date}/run")] = Scopes.OperationsAdmin,
         [("POST", "/webhooks/checkout")] = null,
     };
 
     public static IServiceCollection AddApiSurface(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        services.Configure<ApiKeyOptions>(configuration.GetSection(ApiKeyOptions.Section));
-        var keys = configuration.GetSection(ApiKeyOptions.Section).Get<ApiKeyOptions>() ?? new ApiKeyOptions();
-        if (environment.IsProduction() && keys.ApiKeys.Any(k => ApiKeyOptions.DevelopmentKeyHashes.Contains(k.Sha256.ToLowerInvariant())))
-        {
-            throw new InvalidOperationException("The documented development API keys are refused in Production: configure your own Auth:ApiKeys.");
-        }
+        services.AddOptions<ApiKeyOptions>().Bind(configuration.GetSection(ApiKeyOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiKeyOptions>>(new ApiKeyOptionsValidation(environment));
 
         services.AddAuthentication(ApiKeyHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);

@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using Wolverine.Attributes;
+
 namespace Payments.Host.Webhooks;
 
 public enum WebhookProcessing
@@ -55,4 +58,10 @@ public sealed class CheckoutWebhook
 /// other of its payment still waiting, in receipt order. Partitioned by Checkout.com's payment id, so one node applies
 /// one payment's webhooks one at a time while other payments run beside them.
 /// </summary>
-public sealed record ProcessCheckoutWebhook(string EventId, string? CheckoutPaymentId = null);
+public sealed record ProcessCheckoutWebhook(string EventId, [property: Audit] string? CheckoutPaymentId = null)
+{
+    /// <summary>The webhook's event id under the name our spans and logs give it (<c>webhook.event.id</c>).</summary>
+    [Audit]
+    [JsonIgnore]
+    public string WebhookEventId => EventId;
+}

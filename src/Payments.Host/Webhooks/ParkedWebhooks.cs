@@ -21,11 +21,27 @@ public static class ParkedWebhooks
     }
 }
 
+/// <summary>What a replay found: the webhook's processing before it (null: no such webhook); replayed only when Parked.</summary>
+public sealed record ParkedReplay(WebhookProcessing? Before)
+{
+    public bool Replayed => Before == WebhookProcessing.Parked;
+}
+
 public static class ReplayParkedWebhook
 {
     /// <summary>Processes a parked webhook again, as if it had just arrived: 202, or 404 / 409 <c>webhook_not_parked</c>.</summary>
     [WolverinePost("/webhooks/parked/{id}/replay")]
-    public static async Task<IResult> Post(string id, IDocumentStore store, IMartenOutbox outbox, CancellationToken cancellation)
+    public static async Task<IResult> Post(string id, IDocumentStore store, IMartenOutbox outbox, CancellationToken cancellation) =>
+        (await ReplayAsync(id, store, outbox, cancellation)).Before switch
+        {
+            null => Problems.Of(StatusCodes.Status404NotFound, "webhook_not_found", "Webhook not found", $"No webhook {id}."),
+            WebhookProcessing.Parked => Results.Accepted($"/webhooks/parked/{id}", new { replayed = id }),
+            var processing => Problems.Of(StatusCodes.Status409Conflict, "webhook_not_parked", "Only a parked webhook can be replayed",
+                $"Webhook {id} is {processing}."),
+        };
+
+    /// <summary>The replay itself, shared by the API and the operator console.</summary>
+    public static async Task<ParkedReplay> ReplayAsync(string id, IDocumentStore store, IMartenOutbox outbox, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(outbox);
@@ -35,13 +51,12 @@ public static class ReplayParkedWebhook
         var webhook = Edge.EdgeText.Violation(id) is null ? await session.LoadAsync<CheckoutWebhook>(id, cancellation) : null;
         if (webhook is null)
         {
-            return Problems.Of(StatusCodes.Status404NotFound, "webhook_not_found", "Webhook not found", $"No webhook {id}.");
+            return new ParkedReplay(null);
         }
 
         if (webhook.Processing != WebhookProcessing.Parked)
         {
-            return Problems.Of(StatusCodes.Status409Conflict, "webhook_not_parked", "Only a parked webhook can be replayed",
-                $"Webhook {id} is {webhook.Processing}.");
+            return new ParkedReplay(webhook.Processing);
         }
 
         // Only the replay's own fields, and only over a record still parked: a replay racing another one (or the
@@ -53,6 +68,6 @@ public static class ReplayParkedWebhook
             .Increment(w => w.Replays);
         await outbox.SendAsync(new ProcessCheckoutWebhook(webhook.Id, webhook.CheckoutPaymentId));
         await session.SaveChangesAsync(cancellation);
-        return Results.Accepted($"/webhooks/parked/{id}", new { replayed = webhook.Id });
+        return new ParkedReplay(WebhookProcessing.Parked);
     }
 }

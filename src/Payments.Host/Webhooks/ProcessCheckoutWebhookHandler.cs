@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using JasperFx.Events;
 using Marten;
@@ -5,6 +6,7 @@ using Marten.Patching;
 using Microsoft.Extensions.Options;
 using Payments.Domain;
 using Payments.Host.Payments;
+using Payments.Host.Telemetry;
 using Wolverine;
 
 namespace Payments.Host.Webhooks;
@@ -21,10 +23,12 @@ public static partial class ProcessCheckoutWebhookHandler
 {
     public static async Task<OutgoingMessages> Handle(
         ProcessCheckoutWebhook message, IDocumentSession session, TimeProvider time, IOptions<PaymentTimings> timings,
-        ILogger<ProcessCheckoutWebhook> logger, CancellationToken cancellation)
+        PaymentsMetrics metrics, ILogger<ProcessCheckoutWebhook> logger, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(session);
+        // Wolverine's span for this message.
+        var span = Activity.Current;
         var outgoing = new OutgoingMessages();
         var webhook = await session.LoadAsync<CheckoutWebhook>(message.EventId, cancellation);
         if (webhook is not { Processing: WebhookProcessing.Received })
@@ -57,17 +61,37 @@ public static partial class ProcessCheckoutWebhookHandler
                 .OrderBy(w => w.Sequence).ThenBy(w => w.ReceivedAt)
                 .ToListAsync(cancellation);
             var payment = stream.Aggregate!;
+            span.Tag(SpanTags.PaymentId, payment.Id);
+            var done = new List<CheckoutWebhook>(waiting.Count);
             foreach (var next in waiting)
             {
-                payment = Apply(session, stream, payment, next, outgoing, logger, now);
+                if (Apply(session, stream, payment, next, outgoing, logger, now) is { } after)
+                {
+                    payment = after;
+                    done.Add(next);
+                }
             }
+
+            // Acknowledged (stored and answered 200) until applied: measured at the commit, so a rolled-back attempt
+            // that is retried counts once.
+            session.Listeners.Add(new AfterCommit(() =>
+            {
+                var committed = time.GetUtcNow();
+                foreach (var applied in done)
+                {
+                    metrics.WebhookApplied(committed - applied.ReceivedAt);
+                }
+            }));
         }
 
         return outgoing;
     }
 
-    /// <summary>One webhook's decision on the payment as the earlier webhooks left it; returns the payment after it.</summary>
-    private static Payment Apply(
+    /// <summary>
+    /// One webhook's decision on the payment as the earlier webhooks left it; returns the payment after it, or null when
+    /// the webhook is not this payment's to decide.
+    /// </summary>
+    private static Payment? Apply(
         IDocumentSession session, IEventStream<Payment> stream, Payment payment, CheckoutWebhook webhook,
         OutgoingMessages outgoing, ILogger logger, DateTimeOffset now)
     {
@@ -77,7 +101,7 @@ public static partial class ProcessCheckoutWebhookHandler
         {
             // It names another payment (a mistaken or hostile body reusing this Checkout.com id): its own message
             // decides it against the payment it names.
-            return payment;
+            return null;
         }
 
         var fact = WebhookFacts.From(webhook.Type, data);
@@ -116,7 +140,7 @@ public static partial class ProcessCheckoutWebhookHandler
             DecisionKind.Flagged => WebhookProcessing.Flagged,
             _ => WebhookProcessing.NoOp,
         }, decision.Reason, now).Set(w => w.PaymentId, payment.Id);
-        Processed(logger, webhook.Id, webhook.Type, payment.Id, decision.Kind, decision.Reason);
+        Processed(logger, webhook.Id, webhook.Type, webhook.CheckoutPaymentId, payment.Id, decision.Kind, decision.Reason);
 
         // Once KNET has decided, read Checkout.com's payment details for KNET's own record of it.
         if (decision.Kind == DecisionKind.Applied && fact is PaymentFact.Captured or PaymentFact.CaptureDeclined
@@ -186,6 +210,6 @@ public static partial class ProcessCheckoutWebhookHandler
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {EventId} {Type} parked: no payment for {CheckoutPaymentId}")]
     private static partial void Parked(ILogger logger, string eventId, string type, string checkoutPaymentId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {EventId} {Type} → payment {PaymentId}: {Kind} ({Reason})")]
-    private static partial void Processed(ILogger logger, string eventId, string type, Guid paymentId, DecisionKind kind, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {EventId} {Type} for {CheckoutPaymentId} → payment {PaymentId}: {Kind} ({Reason})")]
+    private static partial void Processed(ILogger logger, string eventId, string type, string checkoutPaymentId, Guid paymentId, DecisionKind kind, string reason);
 }

@@ -6,6 +6,7 @@ using Marten.Patching;
 using Microsoft.Extensions.Options;
 using Payments.Host.Checkout;
 using Payments.Host.Payments;
+using Payments.Host.Telemetry;
 using Wolverine.Http;
 using Wolverine.Marten;
 
@@ -54,6 +55,10 @@ public static partial class ReceiveCheckoutWebhook
             return Problems.Of(StatusCodes.Status400BadRequest, "webhook_malformed",
                 "A webhook is a UTF-8 JSON object with id, type and data.id", problem, error is null ? null : [error]);
         }
+
+        var span = SpanTags.Of(request.HttpContext);
+        span.Tag(SpanTags.WebhookEventId, envelope.Id);
+        span.Tag(SpanTags.CheckoutPaymentId, envelope.PaymentId);
 
         await using var session = store.LightweightSession();
         var webhook = new CheckoutWebhook

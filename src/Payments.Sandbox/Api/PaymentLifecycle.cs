@@ -40,6 +40,7 @@ public sealed partial class PaymentLifecycle(
     PaymentStore store,
     WebhookDispatcher webhooks,
     SandboxTimers timers,
+    Reports.SettlementLedger ledger,
     TimeProvider time,
     IOptionsMonitor<SandboxOptions> options,
     ILogger<PaymentLifecycle> logger)
@@ -165,6 +166,7 @@ public sealed partial class PaymentLifecycle(
                 payment.Status = payment.TotalRefunded >= payment.TotalCaptured
                     ? PaymentStatuses.Refunded
                     : PaymentStatuses.PartiallyRefunded;
+                ledger.Refunded(payment, refund);
                 webhooks.Publish(payment, WebhookTypes.Refunded, RefundData(payment, refund, withOutcome: true));
             }
         }
@@ -241,11 +243,13 @@ public sealed partial class PaymentLifecycle(
                 source.AuthResponseCode = "00";
                 source.PostDate = postDate;
                 source.Avr = "N";
-                payment.Actions.Add(new PaymentAction
+                var capture = new PaymentAction
                 {
                     Id = actionId, Type = "Capture", Amount = payment.Amount, ProcessedOn = now, Approved = true,
                     AuthCode = source.AuthCode, Reference = payment.Reference,
-                });
+                };
+                payment.Actions.Add(capture);
+                ledger.Captured(payment, capture);
                 webhooks.Publish(payment, WebhookTypes.CapturePending, Decided(payment, actionId, null));
                 webhooks.Publish(payment, WebhookTypes.Captured, Decided(payment, actionId, ("10000", "Approved")));
                 break;

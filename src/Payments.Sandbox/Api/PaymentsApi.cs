@@ -10,6 +10,7 @@ public static class PaymentsApi
     {
         var api = app.MapGroup("/payments").AddEndpointFilter<ApiGuards>();
         api.MapPost("", Create);
+        api.MapGet("", Search);
         api.MapGet("/{id}", Get);
         api.MapGet("/{id}/actions", Actions);
         api.MapPost("/{id}/refunds", Refund);
@@ -64,6 +65,31 @@ public static class PaymentsApi
             return CheckoutJson.Json(http, StatusCodes.Status200OK,
                 PaymentDetails.Render(payment, bySession: id == payment.SessionId));
         }
+    }
+
+    /// <summary>
+    /// <c>GET /payments?reference=…&amp;limit=…</c>: the payments created under a reference, newest first, as
+    /// <c>{limit, skip, total_count, data: [payment details]}</c>.
+    /// </summary>
+    private static IResult Search(HttpContext http, PaymentStore store, string? reference, int? limit)
+    {
+        if (string.IsNullOrEmpty(reference) || limit is < 1 or > 100)
+        {
+            return CheckoutJson.Error(http, StatusCodes.Status422UnprocessableEntity, "request_invalid");
+        }
+
+        var take = limit ?? 10;
+        var found = store.All.Where(p => p.Reference == reference).Reverse().ToList();
+        var data = new List<object>();
+        foreach (var payment in found.Take(take))
+        {
+            lock (payment.Gate)
+            {
+                data.Add(PaymentDetails.Render(payment, bySession: false));
+            }
+        }
+
+        return CheckoutJson.Json(http, StatusCodes.Status200OK, new { limit = take, skip = 0, total_count = found.Count, data });
     }
 
     private static IResult Actions(HttpContext http, string id, PaymentStore store)

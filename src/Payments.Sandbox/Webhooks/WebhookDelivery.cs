@@ -10,6 +10,9 @@ public enum DeliveryState
 
     /// <summary>No webhook URL is configured: the event is listed, nothing is sent.</summary>
     NotSent,
+
+    /// <summary>Published while the <c>DropWebhooks</c> fault was on: listed, never sent.</summary>
+    Dropped,
 }
 
 public sealed record DeliveryAttempt(int Number, DateTimeOffset At, int? StatusCode, string? Error, double DurationMs);
@@ -50,6 +53,15 @@ public sealed class WebhookDelivery
             NextAttemptAt = next;
         }
 
+    }
+
+    public void Drop()
+    {
+        lock (_gate)
+        {
+            State = DeliveryState.Dropped;
+            NextAttemptAt = null;
+        }
     }
 
     public void ScheduleFirst(DateTimeOffset at)

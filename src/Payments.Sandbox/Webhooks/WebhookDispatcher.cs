@@ -69,6 +69,13 @@ public sealed partial class WebhookDispatcher(
 
     private void Start(WebhookDelivery delivery, FaultOptions fault)
     {
+        if (fault.DropWebhooks)
+        {
+            delivery.Drop();
+            Dropped(logger, delivery.EventId, delivery.Type, delivery.PaymentId);
+            return;
+        }
+
         delivery.ScheduleFirst(time.GetUtcNow() + fault.DeliveryDelay);
         if (!fault.ReorderDeliveries)
         {
@@ -199,6 +206,9 @@ public sealed partial class WebhookDispatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {EventId} {Type} for {PaymentId} queued")]
     private static partial void Queued(ILogger logger, string eventId, string type, string paymentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {EventId} {Type} for {PaymentId} dropped (fault DropWebhooks)")]
+    private static partial void Dropped(ILogger logger, string eventId, string type, string paymentId);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Webhook {EventId} {Type} attempt {Attempt}: status {StatusCode} {Error} → {State}")]

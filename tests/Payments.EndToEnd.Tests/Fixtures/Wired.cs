@@ -34,6 +34,7 @@ public sealed class Wired : IAsyncDisposable
     public const string MerchantKey = "pk_dev_merchant_3f9c2a71";
     public const string BackofficeKey = "pk_dev_backoffice_8d41e6b0";
     public const string ScopelessKey = "pk_test_scopeless";
+    public const string ShopKey = "pk_dev_shop_5e2b9c14";
 
     private readonly WebApplication _sandbox;
     private readonly WebApplicationFactory<Program> _service;
@@ -115,12 +116,14 @@ public sealed class Wired : IAsyncDisposable
             ["Checkout:AttemptTimeout"] = "00:00:02",
             ["Checkout:TotalTimeout"] = "00:00:05",
             ["Checkout:MaxRetryAttempts"] = "1",
-            ["Auth:ApiKeys:3:Name"] = "scopeless",
-            ["Auth:ApiKeys:3:Sha256"] = Payments.Host.Security.ApiKeyOptions.Hash(ScopelessKey),
-            ["Auth:ApiKeys:3:Scopes:0"] = "none",
+            // After the four development keys of appsettings.Development.json (an index of theirs would inherit its scopes).
+            ["Auth:ApiKeys:4:Name"] = "scopeless",
+            ["Auth:ApiKeys:4:Sha256"] = Payments.Host.Security.ApiKeyOptions.Hash(ScopelessKey),
             ["Payments:RequestRetryDelays:0"] = "00:00:00.300",
             ["Payments:RequestRetryDelays:1"] = "00:00:00.300",
             ["Payments:RequestRetryDelays:2"] = "00:00:00.300",
+            // No proxy to leave (FleetShutdownTests covers the wait): a stack stops at once.
+            ["Shutdown:ReadinessDelay"] = "00:00:00",
         };
         foreach (var (key, value) in service ?? new Dictionary<string, string?>())
         {
@@ -139,20 +142,29 @@ public sealed class Wired : IAsyncDisposable
 
         // A stack under test with a pool of two shares it with the fleet's agents (the leader holds one connection for
         // its lock; the others start up): the clean-up waits its turn for a connection instead of failing the class.
-        var clean = factory.Services.GetRequiredService<IDocumentStore>().Advanced.Clean;
-        for (var attempt = 1; ; attempt++)
+        var store = factory.Services.GetRequiredService<IDocumentStore>();
+        var clean = store.Advanced.Clean;
+        await Eventually.Until(async () =>
         {
             try
             {
                 await clean.DeleteAllEventDataAsync();
+                // Every document but the console's key ring: the service read it at start and keeps it, like a real
+                // fleet whose nodes started before this run's first test; a node started later must find the same key.
+                await using var read = store.QuerySession();
+                var ring = await read.Query<Payments.Host.OperatorConsole.DataProtectionKey>().ToListAsync();
                 await clean.DeleteAllDocumentsAsync();
-                break;
+                await using var keep = store.LightweightSession();
+                keep.Store(ring.ToArray());
+                await keep.SaveChangesAsync();
+
+                return true;
             }
-            catch (Npgsql.NpgsqlException e) when (e.InnerException is TimeoutException && attempt < 20)
+            catch (Npgsql.NpgsqlException e) when (e.InnerException is TimeoutException)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(250));
+                return false;
             }
-        }
+        }, cleaned => cleaned, TimeSpan.FromSeconds(30));
 
         // The rate limiter's counts live in the schema too: a window a previous run used may still be current.
         await using (var session = factory.Services.GetRequiredService<IDocumentStore>().LightweightSession())
@@ -231,6 +243,27 @@ public sealed class Wired : IAsyncDisposable
     }
 
     /// <summary>The customer on the KNET page, by real HTTP form posts: open, enter the card, confirm (or cancel).</summary>
+    /// <summary>Checkout.com's signature of a webhook body with this stack's key (<c>Cko-Signature</c>).</summary>
+    public static string Sign(string body) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(SignatureKey), System.Text.Encoding.UTF8.GetBytes(body)));
+
+    /// <summary>Posts a webhook to the service as Checkout.com would: signed, with the configured Authorization.</summary>
+    public async Task<HttpResponseMessage> PostWebhookAsync(string body, string? signature = null, string? authorization = WebhookAuthorization)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/checkout")
+        {
+            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Cko-Signature", signature ?? Sign(body));
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        return await Service.SendAsync(request);
+    }
+
     public async Task<Uri> PayOnKnetPageAsync(string redirect, string expiry = "09/2025", string pin = "1234", bool cancel = false)
     {
         var token = redirect.Split('/')[^2];

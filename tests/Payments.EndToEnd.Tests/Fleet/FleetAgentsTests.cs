@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Payments.Host.Tests.Fixtures;
 using Shouldly;
+using Payments.EndToEnd.Tests.Fixtures;
 
 namespace Payments.EndToEnd.Tests.Fleet;
 
@@ -11,6 +12,7 @@ namespace Payments.EndToEnd.Tests.Fleet;
 /// The leader is killed -9: within the stale-node timeout a survivor leads and holds or hands out every agent, and
 /// the daily totals still count each captured payment exactly once, before and after.
 /// </summary>
+[Collection(RealProcesses.Name)]
 public sealed class when_three_hosts_share_one_database(PostgresDatabase database) : IAsyncLifetime
 {
     private FleetOfHosts _fleet = null!;

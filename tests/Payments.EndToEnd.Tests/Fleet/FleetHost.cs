@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Payments.EndToEnd.Tests.Fleet;
@@ -7,6 +8,11 @@ namespace Payments.EndToEnd.Tests.Fleet;
 /// <summary>One line a host wrote: a JSON log entry (its own timestamp) or raw text (the time we read it).</summary>
 public sealed record HostLogLine(string Host, DateTimeOffset At, string Stream, string? Level, string? Category, string Text, bool HasException)
 {
+    /// <summary>The whole entry as the JSON formatter wrote it (its scopes, its state); null for a text line.</summary>
+    public string? Json { get; init; }
+    /// <summary>The exception a JSON entry carries (type, message and stack), or null.</summary>
+    public string? Exception { get; init; }
+
     /// <summary>An error or worse, an exception attached to any entry, anything on stderr, or a stack trace line.</summary>
     public bool IsFailure =>
         Stream == "stderr" || HasException || Level is "Error" or "Critical"
@@ -18,12 +24,17 @@ public sealed record HostLogLine(string Host, DateTimeOffset At, string Stream, 
     public override string ToString() => $"{Host} {At:HH:mm:ss.fff} [{Stream}] {Text}";
 }
 
+/// <summary>How a host sent SIGTERM ended: its exit code, and the time from the signal to its exit.</summary>
+public sealed record Termination(int ExitCode, TimeSpan Duration, DateTimeOffset ExitedAt);
+
 /// <summary>
 /// A real Payments.Host process (<c>dotnet Payments.Host.dll</c>) of a fleet: its port, its Wolverine node id (read
 /// from its own log) and every line it wrote, kept in memory and in a log file beside the test assembly.
 /// </summary>
 public sealed class FleetHost : IDisposable
 {
+    private const int Sigterm = 15;
+
     private readonly Process _process;
     private readonly StreamWriter _file;
     private readonly Lock _gate = new();
@@ -61,7 +72,13 @@ public sealed class FleetHost : IDisposable
     /// <summary>When the test killed it (kill -9), or null while it runs.</summary>
     public DateTimeOffset? KilledAt { get; private set; }
 
+    /// <summary>When the test sent it SIGTERM, or null.</summary>
+    public DateTimeOffset? TerminatedAt { get; private set; }
+
     public bool Alive => KilledAt is null && !_process.HasExited;
+
+    /// <summary>Sent SIGTERM and not yet gone: a load balancer sends it nothing new (the tests' senders neither).</summary>
+    public bool Stopping => TerminatedAt is not null && Alive;
 
     /// <summary>Answered <c>/health</c> and registered its node; set by <see cref="WaitUntilReadyAsync"/>.</summary>
     public bool Ready { get; private set; }
@@ -106,6 +123,43 @@ public sealed class FleetHost : IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await _process.WaitForExitAsync(timeout.Token);
     }
+
+    /// <summary>
+    /// SIGTERM, as an orchestrator stops a process first (kill(2), so the signal is delivered before this returns its
+    /// task); the task ends when the process has exited and its output is read, with its exit code and how long it took.
+    /// </summary>
+    public Task<Termination> TerminateAsync(TimeSpan timeout)
+    {
+        TerminatedAt = DateTimeOffset.UtcNow;
+        Write($"---- SIGTERM at {TerminatedAt:O} by the test ----");
+        var clock = Stopwatch.StartNew();
+        if (Kill(_process.Id, Sigterm) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        return ExitedAsync(clock, timeout);
+    }
+
+    private async Task<Termination> ExitedAsync(Stopwatch clock, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name} was still running {timeout.TotalSeconds} s after SIGTERM; see {LogPath}");
+        }
+
+        var duration = clock.Elapsed;
+        Write($"---- exited with code {_process.ExitCode} {duration.TotalSeconds:F2} s after SIGTERM ----");
+        return new Termination(_process.ExitCode, duration, TerminatedAt!.Value + duration);
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     /// <summary>Waits (bounded) until <c>/health</c> answers 200 and Wolverine has written its node id.</summary>
     public async Task WaitUntilReadyAsync(TimeSpan timeout)
@@ -168,9 +222,13 @@ public sealed class FleetHost : IDisposable
                 var at = DateTimeOffset.Parse(root.GetProperty("Timestamp").GetString()!, CultureInfo.InvariantCulture,
                     DateTimeStyles.AssumeUniversal);
                 var exception = root.TryGetProperty("Exception", out var e) && e.ValueKind == JsonValueKind.String
-                                && !string.IsNullOrEmpty(e.GetString());
+                                && !string.IsNullOrEmpty(e.GetString()) ? e.GetString() : null;
                 return new HostLogLine(Name, at, stream, root.GetProperty("LogLevel").GetString(),
-                    root.GetProperty("Category").GetString(), root.GetProperty("Message").GetString() ?? "", exception);
+                    root.GetProperty("Category").GetString(), root.GetProperty("Message").GetString() ?? "", exception is not null)
+                {
+                    Exception = exception,
+                    Json = data,
+                };
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
             {

@@ -73,14 +73,16 @@ public sealed class FleetOfHosts : IAsyncDisposable
     private readonly WebApplication? _sandbox;
     private readonly string? _sandboxUrl;
     private readonly string _logDirectory;
+    private readonly IReadOnlyDictionary<string, string> _settings;
     private int _started;
 
-    private FleetOfHosts(string connectionString, string schema, WebApplication? sandbox, string? sandboxUrl)
+    private FleetOfHosts(string connectionString, string schema, WebApplication? sandbox, string? sandboxUrl, IReadOnlyDictionary<string, string>? settings)
     {
         ConnectionString = connectionString;
         Schema = schema;
         _sandbox = sandbox;
         _sandboxUrl = sandboxUrl;
+        _settings = settings ?? new Dictionary<string, string>();
         _logDirectory = Path.Combine(AppContext.BaseDirectory, "fleet-logs", schema);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => KillEverything();
     }
@@ -115,11 +117,22 @@ public sealed class FleetOfHosts : IAsyncDisposable
     /// <summary>The host whose node holds <c>wolverine://leader/</c> now, or null.</summary>
     public FleetHost? HostOf(Guid? node) => node is null ? null : Hosts.SingleOrDefault(h => h.NodeId == node);
 
-    /// <summary>A fresh schema (dropped first), and the sandbox when the test needs Checkout.com.</summary>
-    public static async Task<FleetOfHosts> CreateAsync(PostgresDatabase database, string schema, bool sandbox = true)
+    /// <summary>
+    /// A fresh schema (dropped first), and the sandbox when the test needs Checkout.com; <paramref name="settings"/>
+    /// (environment variables) are given to every host after the fleet's own, and replace them.
+    /// </summary>
+    public static Task<FleetOfHosts> CreateAsync(
+        PostgresDatabase database, string schema, bool sandbox = true, IReadOnlyDictionary<string, string>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(database);
-        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        return CreateAsync(database.ConnectionString, schema, sandbox, settings);
+    }
+
+    /// <summary>The same on another server (a test's own cluster: <see cref="Fixtures.PrivatePostgres"/>).</summary>
+    public static async Task<FleetOfHosts> CreateAsync(
+        string connectionString, string schema, bool sandbox = true, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"drop schema if exists {schema} cascade", connection);
@@ -128,7 +141,7 @@ public sealed class FleetOfHosts : IAsyncDisposable
 
         if (!sandbox)
         {
-            return new FleetOfHosts(database.ConnectionString, schema, null, null);
+            return new FleetOfHosts(connectionString, schema, null, null, settings);
         }
 
         var app = SandboxApp.Build([], builder =>
@@ -143,7 +156,7 @@ public sealed class FleetOfHosts : IAsyncDisposable
             builder.Logging.ClearProviders();
         });
         await app.StartAsync();
-        return new FleetOfHosts(database.ConnectionString, schema, app, app.Urls.Single());
+        return new FleetOfHosts(connectionString, schema, app, app.Urls.Single(), settings);
     }
 
     /// <summary>Starts <paramref name="count"/> hosts at the same moment and waits (bounded) until each is ready.</summary>
@@ -154,8 +167,11 @@ public sealed class FleetOfHosts : IAsyncDisposable
         return hosts;
     }
 
-    /// <summary>Starts one host process; <see cref="FleetHost.WaitUntilReadyAsync"/> waits for it.</summary>
-    public FleetHost StartHost()
+    /// <summary>
+    /// Starts one host process, with <paramref name="environment"/> added to (or replacing) the fleet's settings;
+    /// <see cref="FleetHost.WaitUntilReadyAsync"/> waits for it.
+    /// </summary>
+    public FleetHost StartHost(IReadOnlyDictionary<string, string>? environment = null)
     {
         var name = $"h{Interlocked.Increment(ref _started)}";
         var port = FreePort();
@@ -169,13 +185,11 @@ public sealed class FleetOfHosts : IAsyncDisposable
         };
         start.ArgumentList.Add(dll);
 
-        // Whatever this test process carries (another stack's settings, say) does not reach the host.
-        foreach (var inherited in start.Environment.Keys.Where(k =>
-                     k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.StartsWith("EventStore__", StringComparison.Ordinal)
-                     || k.StartsWith("Checkout__", StringComparison.Ordinal) || k.StartsWith("Payments__", StringComparison.Ordinal)
-                     || k.StartsWith("Fleet__", StringComparison.Ordinal) || k.StartsWith("Auth__", StringComparison.Ordinal)
-                     || k.StartsWith("Logging__", StringComparison.Ordinal) || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)
-                     || k.StartsWith("DOTNET_ENVIRONMENT", StringComparison.Ordinal)).ToList())
+        // Every .NET setting (Section__Key), ASP.NET Core's, the environment's name and OpenTelemetry's come from the
+        // fleet alone: in-process stacks of other tests set theirs in this process's environment meanwhile.
+        foreach (var inherited in start.Environment.Keys.Where(k => k.Contains("__", StringComparison.Ordinal)
+                     || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("DOTNET_ENVIRONMENT", StringComparison.Ordinal)
+                     || k.StartsWith("OTEL_", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(inherited);
         }
@@ -202,6 +216,8 @@ public sealed class FleetOfHosts : IAsyncDisposable
                      ["Fleet__StaleNodeTimeout"] = StaleNodeTimeout.ToString("c"),
                      ["Fleet__CheckAssignmentPeriod"] = CheckAssignmentPeriod.ToString("c"),
                      ["RateLimits__PermitsPerWindow"] = "100000",
+                     // A fleet test stops a host to see it stop; the wait to leave a proxy's rotation is tested alone.
+                     ["Shutdown__ReadinessDelay"] = "00:00:00",
                      // One JSON entry a line, UTC timestamps: failures are found and placed in time exactly.
                      ["Logging__Console__FormatterName"] = "json",
                      ["Logging__Console__FormatterOptions__TimestampFormat"] = "yyyy-MM-ddTHH:mm:ss.fffZ",
@@ -209,7 +225,12 @@ public sealed class FleetOfHosts : IAsyncDisposable
                      // Its "Starting agents for Node <id>" line tells which process is which Wolverine node.
                      ["Logging__LogLevel__Wolverine.Runtime.Agents.NodeAgentController"] = "Information",
                      ["DOTNET_NOLOGO"] = "1",
-                 })
+                 }.Concat(_settings))
+        {
+            start.Environment[key] = value;
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
         }
@@ -465,7 +486,7 @@ public sealed class FleetOfHosts : IAsyncDisposable
     }
 
     /// <summary>The host built beside this test assembly: same repository, same configuration (Release in CI).</summary>
-    private static string HostDll()
+    internal static string HostDll()
     {
         var configuration = typeof(FleetOfHosts).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

@@ -2,6 +2,7 @@ using System.Net;
 using Npgsql;
 using Payments.Host.Tests.Fixtures;
 using Shouldly;
+using Payments.EndToEnd.Tests.Fixtures;
 
 namespace Payments.EndToEnd.Tests.Fleet;
 
@@ -12,6 +13,7 @@ namespace Payments.EndToEnd.Tests.Fleet;
 /// from the dead node's inbox: the worst order a recovery could pick, the later webhook's message alone. A new host
 /// recovers the dead node's messages and must still apply both, approval before capture, each once.
 /// </summary>
+[Collection(RealProcesses.Name)]
 public sealed class when_the_only_host_dies_before_applying_a_payments_webhooks(PostgresDatabase database) : IAsyncLifetime
 {
     private const string Schema = "fleet_restart_order";

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Payments.Host.Tests.Fixtures;
 using Shouldly;
+using Payments.EndToEnd.Tests.Fixtures;
 
 namespace Payments.EndToEnd.Tests.Fleet;
 
@@ -15,6 +16,7 @@ namespace Payments.EndToEnd.Tests.Fleet;
 /// in receipt order; the daily totals count each payment once; nothing is dead-lettered; and no host logs a failure
 /// outside the window of a kill.
 /// </summary>
+[Collection(RealProcesses.Name)]
 public sealed class when_hosts_are_killed_while_webhooks_arrive(PostgresDatabase database) : IAsyncLifetime
 {
     private const int PaymentCount = 60;
