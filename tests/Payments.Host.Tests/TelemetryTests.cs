@@ -342,22 +342,40 @@ public class when_the_backlog_cannot_be_counted(AppFixture app) : HostTest(app)
             backlog.Undecided().ShouldBeEmpty();
             backlog.One(b => b.DeadLetters).ShouldBeEmpty();
         }
+    }
+}
 
-        // Letting that backlog go leaves the host's meter whole: the meter factory owns its meters (a version of this
-        // test that disposed "its" meter, which is the host's, silenced every later collection of the host).
-        var published = new List<string>();
-        using var listener = new System.Diagnostics.Metrics.MeterListener
+/// <summary>
+/// Another <c>Payments</c> meter in the same process (a second host, a tool, a test's own backlog) is not ours: the
+/// host's pipeline neither counts what it records nor loses its own instruments when that meter is disposed. Both
+/// happened when the provider subscribed by name; the CI run that caught it saw counters fall by tens of thousands
+/// and the gauges vanish, depending on which test had disposed its meter first.
+/// </summary>
+public class when_another_payments_meter_lives_in_the_process(AppFixture app) : HostTest(app)
+{
+    [Fact]
+    public void the_host_counts_only_its_own_and_keeps_exporting_after_the_other_is_disposed()
+    {
+        var flag = new PaymentFlaggedForReview(Guid.CreateVersion7(), "expired", PaymentStatus.Captured, "a test", App.Clock.GetUtcNow());
+        var ours = App.Host.Services.GetRequiredService<PaymentsMetrics>();
+        ours.Committed(flag);
+        App.Collect();
+        var before = App.Counter("payments.review.flags");
+
+        using (var other = new ServiceCollection().AddMetrics().BuildServiceProvider())
         {
-            InstrumentPublished = (instrument, _) =>
-            {
-                if (instrument.Meter.Name == PaymentsMetrics.MeterName)
-                {
-                    published.Add(instrument.Name);
-                }
-            },
-        };
-        listener.Start();
-        published.ShouldContain("payments.payment.events");
-        published.ShouldContain("payments.undecided");
+            var theirs = new PaymentsMetrics(other.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+            theirs.Committed(flag);
+            theirs.Committed(flag);
+            ours.Committed(flag);
+            App.Collect();
+            App.Counter("payments.review.flags").ShouldBe(before + 1);
+        }
+
+        // A retired stream is exported once more, then dropped: the second collection shows whether ours survived.
+        ours.Committed(flag);
+        App.Collect();
+        App.Collect();
+        App.Counter("payments.review.flags").ShouldBe(before + 2);
     }
 }

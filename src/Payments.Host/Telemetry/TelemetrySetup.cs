@@ -1,5 +1,6 @@
 using Marten;
 using Marten.Services;
+using Microsoft.Extensions.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry;
@@ -74,6 +75,11 @@ public static class TelemetrySetup
             store.OpenTelemetry.TrackEventCounters();
         });
 
+        // Our meter by its scope, not only its name: this host's provider listens to the meter this host's factory made.
+        // By name alone it would also take every other "Payments" meter of the process (a second host, a tool), sum
+        // their counts into ours, and drop our instruments when that other meter is disposed.
+        builder.Metrics.EnableMetrics(PaymentsMetrics.MeterName, scopes: MeterScope.Local);
+
         var traces = Exporters(configuration, "TRACES");
         var metrics = Exporters(configuration, "METRICS");
         var logs = Exporters(configuration, "LOGS");
@@ -106,7 +112,6 @@ public static class TelemetrySetup
                     // Wolverine names its meter "Wolverine:<service name>".
                     .AddMeter("Wolverine*")
                     .AddMeter("Marten")
-                    .AddMeter(PaymentsMetrics.MeterName)
                     .AddInstrumentation(services => services.GetRequiredService<PaymentsBacklog>());
                 if (metrics.Contains("otlp"))
                 {
