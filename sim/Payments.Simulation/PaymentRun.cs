@@ -1,4 +1,5 @@
 using Payments.Domain;
+using Payments.Host.FollowUps;
 
 namespace Payments.Simulation;
 
@@ -62,7 +63,7 @@ internal sealed class PaymentRun
     public bool CustomerHasLink { get; set; }
 
     /// <summary>The checks lost from the inbox (type and refund), so a re-creation can tell a lost check from one never scheduled.</summary>
-    public HashSet<string> LostChecks { get; } = new(StringComparer.Ordinal);
+    public HashSet<CheckTarget> LostChecks { get; } = [];
 
     /// <summary>Checks the sweeper had to create although none was lost: nothing had scheduled them.</summary>
     public int NeverScheduledChecks { get; set; }

@@ -22,13 +22,13 @@ internal sealed partial class Service
         foreach (var check in expected)
         {
             if (now - check.Since < sim.SweeperOptions.SettleTime
-                || run.Pending.Exists(e => SameTarget(e.Message, check.Message)))
+                || run.Pending.Exists(e => CheckTarget.Of(e.Message) is { } target && check.CoveredBy.Contains(target)))
             {
                 continue;
             }
 
             var due = check.DueBy > now ? check.DueBy : now;
-            var neverScheduled = !run.LostChecks.Contains(CheckKey(check.Message));
+            var neverScheduled = !check.CoveredBy.Any(run.LostChecks.Contains);
             if (neverScheduled)
             {
                 run.NeverScheduledChecks++;
@@ -39,7 +39,4 @@ internal sealed partial class Service
             Schedule(run, check.Message, due - now);
         }
     }
-
-    private static bool SameTarget(object pending, object expected) =>
-        CheckTarget.Of(pending) is { } target && target == CheckTarget.Of(expected);
 }

@@ -115,6 +115,7 @@ internal sealed partial class Service
             }
 
             sim.Log(run, $"service: apply {next.Webhook.Id} {next.Webhook.Type} → {decision.Kind} ({decision.Reason})");
+            var before = payment;
             foreach (var e in written)
             {
                 events.Add((e, Causes.Webhook(next.Webhook.Id)));
@@ -127,11 +128,7 @@ internal sealed partial class Service
                 DecisionKind.Flagged => WebhookProcessing.Flagged,
                 _ => WebhookProcessing.NoOp,
             }));
-            if (decision.Kind == DecisionKind.Applied && fact is PaymentFact.Captured or PaymentFact.CaptureDeclined
-                    or PaymentFact.Canceled or PaymentFact.Expired)
-            {
-                outgoing.Add(new ReconcilePayment(payment.Id, 0));
-            }
+            ProcessCheckoutWebhookHandler.ChecksAfter(before, payment, fact!, decision.Kind, sim.Timings, outgoing);
         }
 
         Commit(run, null, events, outgoing);

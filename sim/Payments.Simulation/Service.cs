@@ -80,10 +80,10 @@ internal sealed partial class Service(World world)
     /// <summary>Enrols a message (in the transaction that decided it); a check may fire late, or be lost for the sweeper to find.</summary>
     public void Schedule(PaymentRun run, object message, TimeSpan delay)
     {
-        if (CheckTarget.Of(message) is not null && run.Fault("check-lost", Faults.CheckLost))
+        if (CheckTarget.Of(message) is { } target && run.Fault("check-lost", Faults.CheckLost))
         {
             sim.Log(run, $"inbox: {Show(message)} lost");
-            run.LostChecks.Add(CheckKey(message));
+            run.LostChecks.Add(target);
             return;
         }
 
@@ -178,14 +178,6 @@ internal sealed partial class Service(World world)
     }
 
     // ---- how the history shows things ----------------------------------------------------------------------------------
-
-    /// <summary>A check's type and refund, whatever its attempt.</summary>
-    public static string CheckKey(object message) => message switch
-    {
-        ResolveRefund m => $"{nameof(ResolveRefund)} {m.RefundId}",
-        ReconcileRefund m => $"{nameof(ReconcileRefund)} {m.RefundId}",
-        _ => message.GetType().Name,
-    };
 
     private static string RefundName(Guid refundId) => $"refund {refundId.ToString("N")[..8]}";
 

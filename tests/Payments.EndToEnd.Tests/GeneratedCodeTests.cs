@@ -229,14 +229,16 @@ public sealed class when_the_service_runs_in_production(PostgresDatabase databas
 }
 
 /// <summary>
-/// The counterpart that shows the signal above can fail: in Development Wolverine compiles an endpoint's code at its
-/// first request, and that loads Roslyn into the process.
+/// The counterpart that shows the signal above can fail: in Development Wolverine compiles generated code when it is
+/// first needed, and that loads Roslyn into the process. Which code comes first is not fixed: a background job of the
+/// node (the daily jobs' scheduling, the sweeper) may run a handler before any request, so the test asserts only that
+/// Roslyn is there once an endpoint has answered (a CI run saw it loaded before the first request).
 /// </summary>
 [Collection(RealProcesses.Name)]
 public sealed class when_the_service_runs_in_development(PostgresDatabase database)
 {
     [Fact]
-    public async Task its_first_request_compiles_the_endpoint_with_roslyn()
+    public async Task roslyn_is_loaded_to_compile_what_it_runs()
     {
         var port = HostProcess.FreePort();
         await using var host = HostProcess.Start([], new Dictionary<string, string>
@@ -248,7 +250,6 @@ public sealed class when_the_service_runs_in_development(PostgresDatabase databa
         });
         var url = new Uri($"http://127.0.0.1:{port}");
         await host.WaitUntilHealthyAsync(url, TimeSpan.FromSeconds(120));
-        (await host.MappedFilesAsync()).ShouldNotContain("Microsoft.CodeAnalysis", customMessage: "nothing compiled before the first request");
 
         using var client = Wired.ClientOf(url.ToString(), Wired.BackofficeKey);
         using var answer = await client.GetAsync(new Uri("/payments", UriKind.Relative));

@@ -300,6 +300,21 @@ public class when_a_decided_payment_lost_its_read_of_knets_record(AppFixture app
     }
 
     [Fact]
+    public async Task a_late_outcome_check_of_the_payment_stands_for_the_read()
+    {
+        // The capture webhook's ReconcilePayment #0 reads the record; delayed in the inbox, it is not missing (the
+        // simulator saw the sweeper add a second series of reads beside it).
+        var id = await CapturedWithoutKnetRecord();
+        await Schedule(new ReconcilePayment(id, 0), T0 + TimeSpan.FromMinutes(30));
+        App.Clock.Advance(TimeSpan.FromMinutes(3));
+
+        var sweep = await Sweep();
+
+        sweep.ShouldBe(new SweepOutcome(true, 0));
+        (await ChecksFor(id)).ShouldHaveSingleItem().Message.ShouldBe(new ReconcilePayment(id, 0));
+    }
+
+    [Fact]
     public async Task a_payment_flagged_for_the_missing_record_gets_none()
     {
         var id = await CapturedWithoutKnetRecord();

@@ -18,6 +18,15 @@ public sealed record FollowUpCheck(object Message, Guid PaymentId, Guid? RefundI
     /// <summary>Which pending message covers this check: the same message type for the same payment or refund.</summary>
     public CheckTarget Target => new(Message.GetType(), PaymentId, RefundId);
 
+    /// <summary>
+    /// The pending messages that stand for this check: its own target, and for a read of KNET's record also the
+    /// payment's outcome check, which reads the record when it finds the payment decided (the webhook that decides a
+    /// payment schedules that read as <c>ReconcilePayment #0</c>; a delayed one is not missing).
+    /// </summary>
+    public IReadOnlyList<CheckTarget> CoveredBy => Message is ReadKnetDetails
+        ? [Target, new CheckTarget(typeof(ReconcilePayment), PaymentId, null)]
+        : [Target];
+
     /// <summary>The message as a log shows it: its type and ids, never card data (the messages carry none).</summary>
     public string Description => Message.ToString() ?? Message.GetType().Name;
 

@@ -64,7 +64,7 @@ public sealed partial class Sweeper(
         }
 
         var pending = await PendingChecks.ReadAsync(session.Connection!, runtime, logger, cancellation);
-        var missing = expected.Where(check => !pending.Contains(check.Target))
+        var missing = expected.Where(check => !check.CoveredBy.Any(pending.Contains))
             .Select(check => (Check: check, Due: check.DueBy > now ? check.DueBy : now))
             .ToList();
         foreach (var (check, due) in missing)

@@ -53,7 +53,8 @@ public static class ApplyCheckoutFactHandler
         switch (command.Fact)
         {
             // Accepted: ask about the outcome once KNET's page can no longer be open, whatever the webhooks do meanwhile.
-            case PaymentFact.Accepted when after.Status is PaymentStatus.Pending or PaymentStatus.CapturePending:
+            // A webhook that made the payment Pending first has scheduled that check already (ChecksAfter).
+            case PaymentFact.Accepted when payment.Status == PaymentStatus.Requested && ReconcilePaymentHandler.Undecided(after):
                 outgoing.Delay(new ReconcilePayment(payment.Id, 1), timings.OutcomeCheckAfter);
                 break;
 
@@ -100,7 +101,9 @@ public static class ApplyCheckoutFactHandler
         var outgoing = new OutgoingMessages();
         switch (command.Fact)
         {
-            case RefundFact.Accepted when refund is { Status: RefundStatus.Pending }:
+            // Likewise: unless a webhook made the refund Pending first and scheduled its check.
+            case RefundFact.Accepted when refund is { Status: RefundStatus.Pending }
+                                          && payment.FindRefund(refund.Id) is { Status: RefundStatus.Requested }:
                 outgoing.Delay(new ReconcileRefund(payment.Id, refund.Id, 1), timings.RefundCheckAfter);
                 break;
 

@@ -65,7 +65,7 @@ public static partial class ProcessCheckoutWebhookHandler
             var done = new List<CheckoutWebhook>(waiting.Count);
             foreach (var next in waiting)
             {
-                if (Apply(session, stream, payment, next, outgoing, logger, now) is { } after)
+                if (Apply(session, stream, payment, next, outgoing, timings.Value, logger, now) is { } after)
                 {
                     payment = after;
                     done.Add(next);
@@ -93,7 +93,7 @@ public static partial class ProcessCheckoutWebhookHandler
     /// </summary>
     private static Payment? Apply(
         IDocumentSession session, IEventStream<Payment> stream, Payment payment, CheckoutWebhook webhook,
-        OutgoingMessages outgoing, ILogger logger, DateTimeOffset now)
+        OutgoingMessages outgoing, PaymentTimings timings, ILogger logger, DateTimeOffset now)
     {
         using var json = JsonDocument.Parse(webhook.Body);
         var data = json.RootElement.GetProperty("data");
@@ -131,8 +131,10 @@ public static partial class ProcessCheckoutWebhookHandler
             }
 
             stream.AppendOne(@event);
-            payment = Payment.Evolve(payment, change)!;
         }
+
+        var before = payment;
+        payment = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e)!);
 
         Finish(session, webhook.Id, decision.Kind switch
         {
@@ -142,14 +144,49 @@ public static partial class ProcessCheckoutWebhookHandler
         }, decision.Reason, now).Set(w => w.PaymentId, payment.Id);
         Processed(logger, webhook.Id, webhook.Type, webhook.CheckoutPaymentId, payment.Id, decision.Kind, decision.Reason);
 
-        // Once KNET has decided, read Checkout.com's payment details for KNET's own record of it.
-        if (decision.Kind == DecisionKind.Applied && fact is PaymentFact.Captured or PaymentFact.CaptureDeclined
-                or PaymentFact.Canceled or PaymentFact.Expired)
-        {
-            outgoing.Add(new ReconcilePayment(payment.Id, 0));
-        }
+        ChecksAfter(before, payment, fact, decision.Kind, timings, outgoing);
 
         return payment;
+    }
+
+    /// <summary>
+    /// The checks that must follow what one webhook changed, written with its events (docs/architecture.md, "Follow-up
+    /// checks and the sweeper"); the deterministic simulator runs this same function.
+    /// <list type="bullet">
+    /// <item>KNET decided the payment: read Checkout.com's payment details at once for KNET's own record of it.</item>
+    /// <item>The webhook made a Requested payment Pending (or approved it) before Checkout.com's answer to our request
+    /// was applied (that answer lost, late, or its writer crashed): the outcome check the answer would have scheduled,
+    /// due as late. The answer, when it comes, schedules none, so there is one series.</item>
+    /// <item>Likewise for each refund the webhook moved from Requested to Pending.</item>
+    /// </list>
+    /// </summary>
+    public static void ChecksAfter(
+        Payment before, Payment after, object fact, DecisionKind kind, PaymentTimings timings, OutgoingMessages outgoing)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        ArgumentNullException.ThrowIfNull(timings);
+        ArgumentNullException.ThrowIfNull(outgoing);
+        if (kind != DecisionKind.Applied)
+        {
+            return;
+        }
+
+        if (fact is PaymentFact.Captured or PaymentFact.CaptureDeclined or PaymentFact.Canceled or PaymentFact.Expired)
+        {
+            outgoing.Add(new ReconcilePayment(after.Id, 0));
+        }
+
+        if (before.Status == PaymentStatus.Requested && ReconcilePaymentHandler.Undecided(after))
+        {
+            outgoing.Delay(new ReconcilePayment(after.Id, 1), timings.OutcomeCheckAfter);
+        }
+
+        foreach (var refund in after.Refunds.Where(r => r.Status == RefundStatus.Pending
+                     && before.FindRefund(r.Id) is { Status: RefundStatus.Requested }))
+        {
+            outgoing.Delay(new ReconcileRefund(after.Id, refund.Id, 1), timings.RefundCheckAfter);
+        }
     }
 
     private static void LookAgainOrPark(
