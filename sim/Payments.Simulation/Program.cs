@@ -36,7 +36,8 @@ foreach (var seed in arguments.Seeds)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"seed {seed}: {result.Payments} payments, {result.Events} events, {result.Jobs} steps, {result.FaultsInjected} faults, {result.SimulatedTime.TotalHours:0.0} h simulated in {seconds:0.00} s = {result.Payments / seconds:0} payments/s; flagged {result.Flagged}; {outcomes}; history {result.HistoryHash[..16]}: {verdict}"));
     Console.WriteLine($"  checks the sweeper had to create though none was lost: {result.NeverScheduledChecks} " +
-                      $"({result.PaymentsWithNeverScheduledChecks} payments); merchants answered 201 Pending without KNET's link: {result.AnsweredWithoutLink}");
+                      $"({result.PaymentsWithNeverScheduledChecks} payments); merchants answered 201 Pending without KNET's link: {result.AnsweredWithoutLink}; " +
+                      $"expired with a customer who never had the link: {result.ExpiredWithoutLink}");
     foreach (var (reason, count) in result.FlagReasons)
     {
         Console.WriteLine($"  flagged {count}: {reason}");

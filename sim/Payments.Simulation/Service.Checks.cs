@@ -15,7 +15,7 @@ internal sealed partial class Service
     {
         var run = envelope.Run;
         var payment = Store.Load(message.PaymentId);
-        if (payment is not { Status: PaymentStatus.Requested } || payment.ChecksCanceled && message.Attempt > 0)
+        if (payment is null || !RequestPaymentHandler.AwaitsAnswer(payment, Scheduler.Now) || payment.ChecksCanceled && message.Attempt > 0)
         {
             Done(envelope);
             return;

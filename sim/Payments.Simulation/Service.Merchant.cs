@@ -40,7 +40,7 @@ internal sealed partial class Service
             return;
         }
 
-        if (Store.Load(run.Id) is not { Status: PaymentStatus.Requested })
+        if (Store.Load(run.Id) is not { } stored || !RequestPaymentHandler.AwaitsAnswer(stored, Scheduler.Now))
         {
             Answer(run);
             return;
@@ -69,18 +69,38 @@ internal sealed partial class Service
     private void Answer(PaymentRun run)
     {
         var payment = Store.Load(run.Id)!;
-        var code = payment.Status switch
-        {
-            PaymentStatus.Rejected => 422,
-            PaymentStatus.Requested => 202,
-            _ => 201,
-        };
+        var code = RequestPaymentEndpoint.StatusCodeOf(payment);
         sim.Log(run, $"merchant: {code} {payment.Status}{(payment.RedirectUrl is null ? "" : " with the KNET link")}");
         if (code == 201 && payment.RedirectUrl is null && payment.Status == PaymentStatus.Pending)
         {
             run.AnsweredWithoutLink = true;
         }
 
+        GiveLink(run, payment);
+        if (code == 202)
+        {
+            // Accepted without KNET's link: the merchant reads the payment until the link is there (README, POST /payments).
+            Scheduler.After(MerchantPollsAfter, () => Poll(run, MerchantPolls));
+        }
+    }
+
+    private static readonly TimeSpan MerchantPollsAfter = TimeSpan.FromSeconds(20);
+    private const int MerchantPolls = 15;
+
+    /// <summary><c>GET /payments/{id}</c> by a merchant answered 202, every 20 s for 5 minutes.</summary>
+    private void Poll(PaymentRun run, int left)
+    {
+        var payment = Store.Load(run.Id)!;
+        sim.Log(run, $"merchant: GET /payments/{{id}} → {payment.Status}{(payment.RedirectUrl is null ? "" : " with the KNET link")}");
+        GiveLink(run, payment);
+        if (payment.RedirectUrl is null && payment.Status is PaymentStatus.Requested or PaymentStatus.Pending && left > 1)
+        {
+            Scheduler.After(MerchantPollsAfter, () => Poll(run, left - 1));
+        }
+    }
+
+    private void GiveLink(PaymentRun run, Payment payment)
+    {
         if (payment.RedirectUrl is not null && !run.CustomerHasLink)
         {
             run.CustomerHasLink = true;

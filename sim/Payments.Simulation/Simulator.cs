@@ -22,6 +22,9 @@ public sealed record SimulationResult(
     /// <summary>Payments whose merchant was answered 201 Pending without KNET's link (the customer could not pay).</summary>
     public int AnsweredWithoutLink { get; init; }
 
+    /// <summary>Payments that expired with a customer who never had KNET's link (the merchant never learnt it).</summary>
+    public int ExpiredWithoutLink { get; init; }
+
     /// <summary>Why payments were flagged for an operator, ids and counts left out, with how many.</summary>
     public IReadOnlyDictionary<string, int> FlagReasons { get; init; } = new Dictionary<string, int>();
 
@@ -88,6 +91,7 @@ public static partial class Simulator
             NeverScheduledChecks = world.Runs.Sum(r => r.NeverScheduledChecks),
             PaymentsWithNeverScheduledChecks = world.Runs.Count(r => r.NeverScheduledChecks > 0),
             AnsweredWithoutLink = world.Runs.Count(r => r.AnsweredWithoutLink),
+            ExpiredWithoutLink = world.Runs.Count(r => !r.CustomerHasLink && world.Store.Load(r.Id)?.Status == PaymentStatus.Expired),
             Histories = options.KeepHistory ? world.Runs.ToDictionary(r => r.Index, r => (IReadOnlyList<string>)r.Lines) : new Dictionary<int, IReadOnlyList<string>>(),
         };
     }

@@ -1,4 +1,5 @@
 using Marten;
+using Microsoft.AspNetCore.Http;
 using Payments.Domain;
 using Payments.Host.Payments;
 using Payments.Host.Webhooks;
@@ -109,6 +110,41 @@ public class when_a_webhook_beats_checkouts_answer(AppFixture app) : HostTest(ap
     }
 
     [Fact]
+    public async Task the_ask_again_fetches_the_link_the_lost_answer_carried()
+    {
+        // The answer to the merchant's call was lost; payment_pending came first. The ask-again scheduled with the intent
+        // asks Checkout.com with the same key, which replays its answer: the link is recorded, nothing else changes.
+        await App.Host.InvokeMessageAndWaitAsync(new RequestPayment(_id, Given.Request()));
+        await ProcessWebhookAsync("payment_pending", new { id = Given.CheckoutId, metadata = new { payment_id = _id.ToString() } });
+        App.Checkout.AnswerJson(new
+        {
+            id = Given.CheckoutId, status = "Pending", reference = Given.Request().Reference,
+            _links = new { self = new { href = $"{App.Checkout.Url}/payments/{Given.CheckoutId}" }, redirect = new { href = Given.Redirect } },
+        }, StatusCodes.Status202Accepted);
+
+        await App.Host.InvokeMessageAndWaitAsync(new ResolvePaymentRequest(_id, 1));
+
+        App.Checkout.Requests.ShouldBe(["POST /payments"]);
+        var stream = await App.Store.Stream(_id);
+        stream.Select(e => e.Data.GetType()).ShouldBe([typeof(PaymentRequested), typeof(PaymentPending), typeof(PaymentPending)]);
+        ((PaymentPending)stream[^1].Data).RedirectUrl.ShouldBe(Given.Redirect);
+        (await App.Store.Snapshot(_id))!.RedirectUrl.ShouldBe(Given.Redirect);
+        (await ScheduledOf<ReconcilePayment>()).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task a_payment_with_its_link_is_not_asked_again()
+    {
+        await App.Host.InvokeMessageAndWaitAsync(new RequestPayment(_id, Given.Request()));
+        await App.Host.InvokeMessageAndWaitAsync(new ApplyPaymentFact(_id, new PaymentFact.Accepted(Given.CheckoutId, Given.Redirect)));
+
+        await App.Host.InvokeMessageAndWaitAsync(new ResolvePaymentRequest(_id, 1));
+
+        App.Checkout.Requests.ShouldBeEmpty();
+        (await App.Store.Stream(_id)).Count.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task a_refund_made_pending_by_the_webhook_gets_one_outcome_check()
     {
         var refund = Guid.CreateVersion7();
@@ -128,5 +164,41 @@ public class when_a_webhook_beats_checkouts_answer(AppFixture app) : HostTest(ap
 
         await App.Host.InvokeMessageAndWaitAsync(new ApplyRefundFact(_id, new RefundFact.Accepted(refund, "act_r1")));
         (await ScheduledOf<ReconcileRefund>()).ShouldBe(1);
+    }
+}
+
+/// <summary>
+/// What a merchant is told about a payment whose KNET link is not known yet, and how long we ask Checkout.com for it:
+/// 201 in Pending always carries the link; without it the answer is 202 and the payment is asked about again with the
+/// same key, while Checkout.com still keeps that key.
+/// </summary>
+public class when_knets_link_is_not_known_yet
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
+    private static readonly Guid Id = Guid.CreateVersion7();
+
+    private static Payment Of(params object[] events) => events.Aggregate((Payment?)null, Payment.Evolve)!;
+
+    private static readonly Payment Requested = Of(new PaymentRequested(Id, Given.Request(), T0));
+    private static readonly Payment PendingWithoutLink = Payment.Evolve(Requested, new PaymentPending(Id, Given.CheckoutId, null, T0))!;
+    private static readonly Payment PendingWithLink = Payment.Evolve(PendingWithoutLink, new PaymentPending(Id, Given.CheckoutId, Given.Redirect, T0))!;
+
+    [Fact]
+    public void the_merchant_is_answered_202_until_the_link_is_recorded()
+    {
+        RequestPaymentEndpoint.StatusCodeOf(Requested).ShouldBe(202);
+        RequestPaymentEndpoint.StatusCodeOf(PendingWithoutLink).ShouldBe(202);
+        RequestPaymentEndpoint.StatusCodeOf(PendingWithLink).ShouldBe(201);
+    }
+
+    [Fact]
+    public void checkout_is_asked_again_only_while_it_keeps_the_key()
+    {
+        RequestPaymentHandler.AwaitsAnswer(PendingWithoutLink, T0 + TimeSpan.FromHours(22)).ShouldBeTrue();
+        RequestPaymentHandler.AwaitsAnswer(PendingWithoutLink, T0 + TimeSpan.FromHours(23)).ShouldBeFalse();
+        RequestPaymentHandler.AwaitsAnswer(PendingWithLink, T0).ShouldBeFalse();
+        var approved = Payment.Evolve(PendingWithoutLink, new PaymentApproved(Id, Given.CheckoutId, "act_1", T0))!;
+        approved.Status.ShouldBe(PaymentStatus.CapturePending);
+        RequestPaymentHandler.AwaitsAnswer(approved, T0).ShouldBeFalse();
     }
 }

@@ -44,6 +44,26 @@ public static class RequestPaymentHandler
         return (MartenOps.StartStream<Payment>(command.PaymentId, [.. decision.Events]), outgoing);
     }
 
+    /// <summary>How long Checkout.com keeps a <c>Cko-Idempotency-Key</c> and replays its answer (24 hours).</summary>
+    public static readonly TimeSpan CheckoutKeyLifetime = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// Whether asking Checkout.com again, with the payment id as the key, can still tell us what the merchant needs: no
+    /// answer applied yet (Requested), or a <c>payment_pending</c> webhook made the payment Pending before the answer
+    /// that carries KNET's link was applied (that answer lost in a timeout or a crash). Checkout.com replays that
+    /// answer for the same key, and the machine records the link from it; without it the merchant would be answered
+    /// 201 Pending with no link and the customer could not pay (docs/architecture.md, "Deterministic simulation", bug
+    /// 4). Only while Checkout.com still keeps the key, an hour short of its lifetime: after that the same request
+    /// would create a second payment there.
+    /// </summary>
+    public static bool AwaitsAnswer(Payment payment, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        return payment.Status == PaymentStatus.Requested
+               || payment is { Status: PaymentStatus.Pending, RedirectUrl: null }
+               && now - payment.RequestedAt < CheckoutKeyLifetime - TimeSpan.FromHours(1);
+    }
+
     /// <summary>
     /// When the first ask-again written with an intent fires: after the merchant's own call to Checkout.com has given
     /// up (its total timeout), then the first retry wait — so it never races the call it stands in for.

@@ -16,8 +16,8 @@ public sealed record CreatedPayment(
 /// <summary>
 /// <c>POST /payments</c>: validate, claim the Idempotency-Key, record the intent (<c>PaymentRequested</c>), ask
 /// Checkout.com with the payment id as its idempotency key, apply its answer, and say where the payment stands:
-/// 201 Pending with the redirect link, 422 when Checkout.com refused, 202 Requested when it did not answer (a durable
-/// scheduled message asks again with the same key, so a second charge is impossible).
+/// 201 Pending with the redirect link, 422 when Checkout.com refused, 202 while the link is not known (Checkout.com did
+/// not answer: a durable scheduled message asks again with the same key, so a second charge is impossible).
 /// </summary>
 public static class RequestPaymentEndpoint
 {
@@ -25,7 +25,7 @@ public static class RequestPaymentEndpoint
 
     [WolverinePost("/payments")]
     public static async Task<IResult> Post(
-        HttpRequest request, IDocumentStore store, IMessageBus bus, CheckoutClient checkout, CancellationToken cancellation)
+        HttpRequest request, IDocumentStore store, IMessageBus bus, CheckoutClient checkout, TimeProvider time, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(bus);
@@ -47,7 +47,9 @@ public static class RequestPaymentEndpoint
                 await bus.InvokeAsync(new RequestPayment(id, payment, cause), ct);
                 await using (var query = store.QuerySession())
                 {
-                    if (await query.LoadAsync<Payment>(id, ct) is { Status: PaymentStatus.Requested })
+                    // Asked while Checkout.com's answer is missing: also on a retry after a webhook made the payment
+                    // Pending without the answer that carries KNET's link.
+                    if (await query.LoadAsync<Payment>(id, ct) is { } stored && RequestPaymentHandler.AwaitsAnswer(stored, time.GetUtcNow()))
                     {
                         var fact = await CheckoutCalls.RequestPaymentAsync(checkout, id, payment, ct);
                         await bus.InvokeAsync(new ApplyPaymentFact(id, fact, cause), ct);
@@ -61,9 +63,26 @@ public static class RequestPaymentEndpoint
             }, cancellation);
     }
 
-    private static IdempotentAnswer Answer(Payment payment) => payment.Status switch
+    /// <summary>
+    /// The answer's status code: 422 refused; 202 while KNET's link is not known (no answer from Checkout.com yet, or a
+    /// webhook said Pending before the answer that carries the link: the payment is asked about again with the same key,
+    /// and <c>GET /payments/{id}</c> shows <c>redirectUrl</c> once it is recorded); otherwise 201, which in Pending
+    /// always carries the link. The simulator answers its merchants with this too.
+    /// </summary>
+    public static int StatusCodeOf(Payment payment)
     {
-        PaymentStatus.Rejected => new IdempotentAnswer(StatusCodes.Status422UnprocessableEntity, new
+        ArgumentNullException.ThrowIfNull(payment);
+        return payment switch
+        {
+            { Status: PaymentStatus.Rejected } => StatusCodes.Status422UnprocessableEntity,
+            { Status: PaymentStatus.Requested } or { Status: PaymentStatus.Pending, RedirectUrl: null } => StatusCodes.Status202Accepted,
+            _ => StatusCodes.Status201Created,
+        };
+    }
+
+    private static IdempotentAnswer Answer(Payment payment) => StatusCodeOf(payment) switch
+    {
+        StatusCodes.Status422UnprocessableEntity => new IdempotentAnswer(StatusCodes.Status422UnprocessableEntity, new
         {
             type = "https://tools.ietf.org/html/rfc9110#section-15.5.21",
             title = "Checkout.com refused the payment",
@@ -72,8 +91,7 @@ public static class RequestPaymentEndpoint
             code = "payment_rejected",
             checkoutErrorCodes = payment.CheckoutErrorCodes,
         }),
-        PaymentStatus.Requested => new IdempotentAnswer(StatusCodes.Status202Accepted, Created(payment), $"/payments/{payment.Id}"),
-        _ => new IdempotentAnswer(StatusCodes.Status201Created, Created(payment), $"/payments/{payment.Id}"),
+        var status => new IdempotentAnswer(status, Created(payment), $"/payments/{payment.Id}"),
     };
 
     private static CreatedPayment Created(Payment p) =>

@@ -14,17 +14,21 @@ public sealed record ResolvePaymentRequest(Guid PaymentId, int Attempt, string? 
 public static class ResolvePaymentRequestHandler
 {
     /// <summary>
-    /// Scheduled with the intent, so it fires even when the answer did arrive: a payment no longer Requested is left
-    /// alone. The next ask-again (or the operator flag) is written with the answer, in its transaction.
+    /// Scheduled with the intent, so it fires even when the answer did arrive: a payment whose answer was applied is
+    /// left alone (<see cref="RequestPaymentHandler.AwaitsAnswer"/>: one made Pending by a webhook before the answer
+    /// with KNET's link is asked once more). The next ask-again (or the operator flag) is written with the answer, in
+    /// its transaction.
     /// </summary>
     public static async Task Handle(
-        ResolvePaymentRequest message, IQuerySession session, CheckoutClient checkout, IMessageBus bus, CancellationToken cancellation)
+        ResolvePaymentRequest message, IQuerySession session, CheckoutClient checkout, IMessageBus bus, TimeProvider time,
+        CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(bus);
+        ArgumentNullException.ThrowIfNull(time);
         var payment = await session.LoadAsync<Payment>(message.PaymentId, cancellation);
         // Canceled by an operator: only the operator's own ask (attempt 0) still goes out.
-        if (payment is not { Status: PaymentStatus.Requested } || payment.ChecksCanceled && message.Attempt > 0)
+        if (payment is null || !RequestPaymentHandler.AwaitsAnswer(payment, time.GetUtcNow()) || payment.ChecksCanceled && message.Attempt > 0)
         {
             return;
         }
