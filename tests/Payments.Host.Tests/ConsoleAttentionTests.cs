@@ -125,6 +125,10 @@ public class when_an_operator_opens_the_attention_page(AppFixture app) : Attenti
         var flagged = Guid.CreateVersion7();
         await App.Host.InvokeMessageAndWaitAsync(new RequestPayment(flagged, Given.Request(2000)));
         await App.Host.InvokeMessageAndWaitAsync(new FlagPaymentForReview(flagged, "the bank says otherwise"));
+        var decided = Guid.CreateVersion7();
+        await App.Host.InvokeMessageAndWaitAsync(new RequestPayment(decided, Given.Request(2500)));
+        await App.Host.InvokeMessageAndWaitAsync(new ApplyPaymentFact(decided, new PaymentFact.Rejected(422, "request_invalid", ["amount_invalid"], "req_1")));
+        await App.Host.InvokeMessageAndWaitAsync(new FlagPaymentForReview(decided, "refused, yet the customer says paid"));
         await ParkAsync(overdue);
         var broken = Guid.CreateVersion7();
         await App.Host.InvokeMessageAndWaitAsync(new RequestPayment(broken, Given.Request(3000)));
@@ -149,6 +153,11 @@ public class when_an_operator_opens_the_attention_page(AppFixture app) : Attenti
         var flaggedRows = Section(page, "flagged");
         flaggedRows.ShouldContain($"href=\"/console/payments/{flagged}\"");
         flaggedRows.ShouldContain("the bank says otherwise");
+        // Undecided: its action is the check, as in the overdue list (a decided one links to its page's actions).
+        flaggedRows.ShouldContain($"id=\"flagged-reason-{flagged}\"");
+        flaggedRows.ShouldContain("data-action=\"check\"");
+        flaggedRows.ShouldContain($"<a href=\"/console/payments/{decided}#actions-heading\" data-action=\"decide\">");
+        flaggedRows.ShouldNotContain($"id=\"flagged-reason-{decided}\"");
         flaggedRows.ShouldNotContain(overdue.ToString());
 
         var parked = Section(page, "parked");

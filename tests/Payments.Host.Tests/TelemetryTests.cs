@@ -266,6 +266,45 @@ public class when_a_lifecycle_is_measured(AppFixture app) : HostTest(app)
     }
 
     [Fact]
+    public async Task each_way_a_payment_can_fail_is_counted_with_its_amount()
+    {
+        var before = Read();
+
+        PaymentFact[] endings =
+        [
+            new PaymentFact.CaptureDeclined(Given.CheckoutId, "act_d", "20005", "Declined - Do Not Honour"),
+            new PaymentFact.Canceled(Given.CheckoutId, "act_c"),
+            new PaymentFact.Expired(Given.CheckoutId, "act_e"),
+        ];
+        foreach (var ending in endings)
+        {
+            var id = Guid.CreateVersion7();
+            await App.Host.InvokeMessageAndWaitAsync(new RequestPayment(id, Given.Request(1250)));
+            await App.Host.InvokeMessageAndWaitAsync(new ApplyPaymentFact(id, new PaymentFact.Accepted(Given.CheckoutId, Given.Redirect)));
+            await App.Host.InvokeMessageAndWaitAsync(new ApplyPaymentFact(id, ending));
+        }
+
+        var rejected = Guid.CreateVersion7();
+        await App.Host.InvokeMessageAndWaitAsync(new RequestPayment(rejected, Given.Request(2000)));
+        await App.Host.InvokeMessageAndWaitAsync(new ApplyPaymentFact(rejected, new PaymentFact.Rejected(422, "request_invalid", ["amount_invalid"], "req_1")));
+
+        var after = Read();
+        var moved = after.Where(kv => kv.Value != before[kv.Key]).ToDictionary(kv => kv.Key, kv => kv.Value - before[kv.Key]);
+        moved.ShouldBe(new Dictionary<string, long>
+        {
+            ["payments.payment.events/requested"] = 4,
+            ["payments.payment.amount/requested"] = 3 * 1250 + 2000,
+            ["payments.payment.events/declined"] = 1,
+            ["payments.payment.amount/declined"] = 1250,
+            ["payments.payment.events/canceled"] = 1,
+            ["payments.payment.amount/canceled"] = 1250,
+            ["payments.payment.events/expired"] = 1,
+            ["payments.payment.amount/expired"] = 1250,
+            ["payments.payment.events/rejected"] = 1,
+        }, ignoreOrder: true);
+    }
+
+    [Fact]
     public async Task the_gauges_count_what_waits_across_the_fleet()
     {
         await App.Host.InvokeMessageAndWaitAsync(new RequestPayment(Guid.CreateVersion7(), Given.Request()));
