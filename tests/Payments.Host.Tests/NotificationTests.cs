@@ -222,6 +222,34 @@ public sealed class when_the_receiver_fails_for_a_while(AppFixture app) : Notifi
         var again = await Admin("POST", "/notifications/ntf_unknown/redeliver");
         again.StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task operators_redelivering_it_at_the_same_instant_start_one_delivery_and_get_no_error()
+    {
+        var (_, failed) = await FailedAsync();
+        var notificationId = failed.GetProperty("id").GetString()!;
+        Receiver.Recover();
+        // The delivery started is held in flight, so no request can find it delivered again and start a second one.
+        Receiver.Hold();
+
+        // Each finds it failed; its optimistic concurrency lets one commit, the others are told it is pending.
+        HttpResponseMessage[] answers;
+        try
+        {
+            answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Admin("POST", $"/notifications/{notificationId}/redeliver")));
+        }
+        finally
+        {
+            Receiver.Release();
+        }
+
+        answers.Select(a => a.StatusCode).Order().ShouldBe([HttpStatusCode.Accepted, .. Enumerable.Repeat(HttpStatusCode.Conflict, 7)]);
+        var log = await Eventually.Until(
+            async () => await (await Admin("GET", $"/notifications/{notificationId}")).Content.ReadFromJsonAsync<JsonElement>(),
+            l => l.GetProperty("status").GetString() == "delivered");
+        log.GetProperty("attempts").GetArrayLength().ShouldBe(5);
+        Receiver.Accepted.Select(r => r.Id).ShouldBe([notificationId]);
+    }
 }
 
 /// <summary>

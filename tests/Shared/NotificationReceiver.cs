@@ -51,10 +51,25 @@ public sealed class NotificationReceiver : IAsyncDisposable
 
     public void Recover() => _failuresLeft = 0;
 
+    private volatile TaskCompletionSource _gate = Open();
+
+    private static TaskCompletionSource Open()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        gate.SetResult();
+        return gate;
+    }
+
+    /// <summary>From now on each POST waits, unanswered, until <see cref="Release"/>: a delivery held in flight.</summary>
+    public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Release() => _gate.TrySetResult();
+
     private async Task ReceiveAsync(HttpContext context)
     {
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync();
+        await _gate.Task;
         var fail = _failuresLeft > 0;
         if (fail && _failuresLeft != int.MaxValue)
         {

@@ -1,4 +1,5 @@
 using Marten;
+using JasperFx;
 using Payments.Host.Payments;
 using Wolverine;
 using Wolverine.Http;
@@ -75,9 +76,10 @@ public static class GetNotification
 public static class RedeliverNotification
 {
     [WolverinePost("/notifications/{id}/redeliver")]
-    public static async Task<IResult> Post(string id, IDocumentSession session, IMessageBus bus, CancellationToken cancellation)
+    public static async Task<IResult> Post(
+        string id, IDocumentStore store, Wolverine.Marten.IMartenOutbox outbox, CancellationToken cancellation)
     {
-        var (notification, started) = await RedeliverAsync(id, session, bus, cancellation);
+        var (notification, started) = await NotificationRedelivery.RedeliverAsync(id, store, outbox, cancellation);
         return notification switch
         {
             null => NotificationProblems.NotificationNotFound(id),
@@ -91,7 +93,7 @@ public static class RedeliverNotification
     /// Sends a delivered or failed notification again, the same id and body, its log kept: the notification (null: no
     /// such one) and whether a delivery was started (false: it is still pending, retried on its own schedule). The
     /// status change and the message are stored in <paramref name="session"/>'s transaction, which the caller commits
-    /// (the API's through Wolverine's transactional middleware, the console's through its outbox). With
+    /// (<see cref="NotificationRedelivery"/>, for the API and the console). With
     /// <paramref name="ofPayment"/>, a notification of another payment counts as none.
     /// </summary>
     public static async Task<(Notification? Notification, bool Started)> RedeliverAsync(
@@ -119,7 +121,12 @@ public static class RedeliverNotification
     }
 }
 
-/// <summary>The console's redelivery: its own session, enrolled in Wolverine's outbox, committed here.</summary>
+/// <summary>
+/// A redelivery in its own session, enrolled in Wolverine's outbox and committed here: the API's and the console's. Two
+/// operators redelivering one notification at the same instant both find it delivered or failed; the notification's
+/// optimistic concurrency lets one commit, and the other is answered as it now stands, pending (409 in the API, a
+/// message in the console): one delivery, never a 500.
+/// </summary>
 public static class NotificationRedelivery
 {
     public static async Task<(Notification? Notification, bool Started)> RedeliverAsync(
@@ -130,9 +137,18 @@ public static class NotificationRedelivery
         await using var session = store.LightweightSession();
         outbox.Enroll(session);
         var answer = await RedeliverNotification.RedeliverAsync(id, session, outbox, cancellation, ofPayment);
-        if (answer.Started)
+        if (!answer.Started)
+        {
+            return answer;
+        }
+
+        try
         {
             await session.SaveChangesAsync(cancellation);
+        }
+        catch (ConcurrencyException)
+        {
+            return (answer.Notification, false);
         }
 
         return answer;
