@@ -225,7 +225,7 @@ internal sealed partial class Service
                 else
                 {
                     events.AddRange(PaymentDecider.FlagForReview(payment,
-                        $"refund {refund.Id} still undecided at Checkout.com after {message.Attempt} checks", now).Events);
+                        $"refund {refund.Id} still undecided at Checkout.com after {message.Attempt} checks", now, refund.Id).Events);
                 }
             }
 

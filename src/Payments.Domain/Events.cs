@@ -57,10 +57,12 @@ public sealed record KnetDetailsRecorded(Guid PaymentId, string CheckoutPaymentI
 
 /// <summary>
 /// Checkout.com said something that contradicts what we already know (e.g. captured after expired). Not applied;
-/// an operator must look. <see cref="Fact"/> names what arrived, with its provider ids.
+/// an operator must look. <see cref="Fact"/> names what arrived, with its provider ids; <see cref="RefundId"/> the
+/// refund the flag is about, when it is about one (the sweeper leaves that refund's check to the operator; flags stored
+/// before the field existed name the refund in their reason).
 /// </summary>
 public sealed record PaymentFlaggedForReview(
-    Guid PaymentId, string Fact, PaymentStatus StatusAtFlag, string Reason, DateTimeOffset At) : IPaymentEvent;
+    Guid PaymentId, string Fact, PaymentStatus StatusAtFlag, string Reason, DateTimeOffset At, Guid? RefundId = null) : IPaymentEvent;
 
 /// <summary>A refund's intent, reserving its amount from the refundable balance before Checkout.com is called.</summary>
 public sealed record RefundRequested(Guid PaymentId, Guid RefundId, long Amount, string? Reference, DateTimeOffset At)

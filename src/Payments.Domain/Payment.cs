@@ -21,7 +21,7 @@ public sealed record Refund(
 public sealed record StatusChange(PaymentStatus Status, DateTimeOffset At);
 
 /// <summary>Why a payment needs an operator: what arrived, in which state, and why it was not applied.</summary>
-public sealed record ReviewFlag(string Fact, PaymentStatus StatusAtFlag, string Reason, DateTimeOffset At);
+public sealed record ReviewFlag(string Fact, PaymentStatus StatusAtFlag, string Reason, DateTimeOffset At, Guid? RefundId = null);
 
 /// <summary>
 /// The state of one payment, folded from its events. <see cref="Evolve"/> is pure and never consults the state
@@ -159,7 +159,7 @@ public sealed record Payment
         ReviewCleared => this with { ReviewFlags = [] },
         PaymentFlaggedForReview e => this with
         {
-            ReviewFlags = ReviewFlags.Add(new ReviewFlag(e.Fact, e.StatusAtFlag, e.Reason, e.At)),
+            ReviewFlags = ReviewFlags.Add(new ReviewFlag(e.Fact, e.StatusAtFlag, e.Reason, e.At, e.RefundId)),
         },
         RefundRequested e => this with
         {

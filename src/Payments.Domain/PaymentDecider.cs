@@ -95,7 +95,7 @@ public static class PaymentDecider
 
         if (refund.ActionId is { } recorded && fact.ActionId is { } reported && recorded != reported)
         {
-            return Flag(payment, description, $"refund {refund.Id} is Checkout.com action {recorded}, not {reported}", now);
+            return Flag(payment, description, $"refund {refund.Id} is Checkout.com action {recorded}, not {reported}", now, refund.Id);
         }
 
         var outcome = Outcome.Of<RefundStatus, RefundTrigger>(
@@ -108,7 +108,7 @@ public static class PaymentDecider
         if (outcome.Kind == OutcomeKind.NotPermitted)
         {
             return Flag(payment, description,
-                $"refund {refund.Id}: {NotPermittedReason(fact.Trigger, refund.Status, outcome)}", now);
+                $"refund {refund.Id}: {NotPermittedReason(fact.Trigger, refund.Status, outcome)}", now, refund.Id);
         }
 
         if (outcome.To == RefundStatus.Succeeded)
@@ -119,7 +119,7 @@ public static class PaymentDecider
             if (paymentOutcome.Kind != OutcomeKind.Transition)
             {
                 return Flag(payment, description,
-                    NotPermittedReason(PaymentTrigger.RefundSucceeded, payment.Status, paymentOutcome), now);
+                    $"refund {refund.Id}: {NotPermittedReason(PaymentTrigger.RefundSucceeded, payment.Status, paymentOutcome)}", now, refund.Id);
             }
 
             return Decision.Applied($"refund {refund.Id} succeeded: {payment.Status} → {paymentOutcome.To}",
@@ -130,13 +130,13 @@ public static class PaymentDecider
             EventFor(payment.Id, refund, fact, now));
     }
 
-    /// <summary>Asks an operator to look; the same reason twice is recorded once.</summary>
-    public static Decision FlagForReview(Payment payment, string reason, DateTimeOffset now)
+    /// <summary>Asks an operator to look, about the refund <paramref name="refundId"/> when given; the same reason twice is recorded once.</summary>
+    public static Decision FlagForReview(Payment payment, string reason, DateTimeOffset now, Guid? refundId = null)
     {
         ArgumentNullException.ThrowIfNull(payment);
         return payment.ReviewFlags.Exists(f => f.Reason == reason)
             ? Decision.NoOp($"already flagged: {reason}")
-            : Flag(payment, "review requested by this service", reason, now);
+            : Flag(payment, "review requested by this service", reason, now, refundId);
     }
 
     /// <summary>
@@ -226,8 +226,8 @@ public static class PaymentDecider
         _ => throw new ArgumentOutOfRangeException(nameof(fact), fact, "Unknown refund fact."),
     };
 
-    private static Decision Flag(Payment payment, string fact, string reason, DateTimeOffset now) =>
-        new(DecisionKind.Flagged, [new PaymentFlaggedForReview(payment.Id, fact, payment.Status, reason, now)], reason);
+    private static Decision Flag(Payment payment, string fact, string reason, DateTimeOffset now, Guid? refundId = null) =>
+        new(DecisionKind.Flagged, [new PaymentFlaggedForReview(payment.Id, fact, payment.Status, reason, now, refundId)], reason);
 
     private static string NotPermittedReason<TState, TTrigger>(TTrigger trigger, TState state, MachineOutcome<TState> outcome)
         where TState : struct, Enum =>

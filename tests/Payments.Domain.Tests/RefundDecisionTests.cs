@@ -180,12 +180,26 @@ public class when_refund_outcomes_arrive
     }
 
     [Fact]
-    public void refunded_after_declined_is_flagged()
+    public void refunded_after_declined_is_flagged_about_that_refund()
     {
         var events = Play(CapturedWithRefund(300), new RefundFact.Declined(CheckoutId, "act_r1", FirstRefund, "20006", null));
 
-        PaymentDecider.Decide(Fold(events), new RefundFact.Refunded(CheckoutId, "act_r1", null, 300), At(11))
-            .Kind.ShouldBe(DecisionKind.Flagged);
+        var decision = PaymentDecider.Decide(Fold(events), new RefundFact.Refunded(CheckoutId, "act_r1", null, 300), At(11));
+
+        decision.Kind.ShouldBe(DecisionKind.Flagged);
+        // The flag carries the refund as data, so the sweeper leaves exactly that refund's check to the operator.
+        decision.Events.Single().ShouldBeOfType<PaymentFlaggedForReview>().RefundId.ShouldBe(FirstRefund);
+        events.AddRange(decision.Events);
+        Fold(events).ReviewFlags.Single().RefundId.ShouldBe(FirstRefund);
+    }
+
+    [Fact]
+    public void a_flag_about_the_payment_names_no_refund()
+    {
+        PaymentDecider.Decide(In(PaymentStatus.Captured), new RefundFact.Refunded(CheckoutId, "act_dashboard", null, 500), At(9))
+            .Events.Single().ShouldBeOfType<PaymentFlaggedForReview>().RefundId.ShouldBeNull();
+        PaymentDecider.FlagForReview(In(PaymentStatus.Captured), "KNET's record still missing", At(9))
+            .Events.Single().ShouldBeOfType<PaymentFlaggedForReview>().RefundId.ShouldBeNull();
     }
 
     [Fact]

@@ -370,6 +370,25 @@ public class when_a_payment_is_flagged_for_review(AppFixture app) : SweeperTest(
         (await ChecksFor(withRefund)).ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task a_flag_that_carries_the_refund_leaves_its_check_whatever_its_reason_says()
+    {
+        var (id, refund) = await RefundRequested();
+        await using (var session = App.Store.LightweightSession())
+        {
+            session.Events.Append(id, new PaymentFlaggedForReview(id, "a refund fact", PaymentStatus.Captured,
+                "the refund succeeded where the payment cannot take it", App.Clock.GetUtcNow(), refund));
+            await session.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+
+        App.Clock.Advance(TimeSpan.FromMinutes(3));
+
+        var sweep = await Sweep();
+
+        sweep.ShouldBe(new SweepOutcome(true, 0));
+        (await ChecksFor(id)).ShouldBeEmpty();
+    }
+
     /// <summary>
     /// Found by the simulator (seed 5, payment 1504): a payment flagged about something else kept its refund in flight
     /// without any check, so a refund Checkout.com approved showed Pending for ever.

@@ -54,7 +54,9 @@ public sealed record FollowUpCheck(object Message, Guid PaymentId, Guid? RefundI
         foreach (var check in Undecided(payment, timings))
         {
             var flagged = check.RefundId is { } refundId
-                ? payment.ReviewFlags.Exists(f => f.Reason.Contains($"refund {refundId}", StringComparison.Ordinal))
+                ? payment.ReviewFlags.Exists(f => f.RefundId == refundId
+                                                   // Flags stored before they carried the refund's id name it in their reason.
+                                                   || f.RefundId is null && f.Reason.Contains($"refund {refundId}", StringComparison.Ordinal))
                 : payment.NeedsReview;
             if (!flagged)
             {

@@ -115,7 +115,7 @@ public static class ApplyCheckoutFactHandler
                 else
                 {
                     events.AddRange(PaymentDecider.FlagForReview(payment,
-                        $"Checkout.com did not answer refund {refund.Id} after {command.RequestAttempt + 1} attempts", now).Events);
+                        $"Checkout.com did not answer refund {refund.Id} after {command.RequestAttempt + 1} attempts", now, refund.Id).Events);
                 }
 
                 break;

@@ -57,7 +57,7 @@ public static class ReconcileRefundHandler
         else
         {
             stream.AppendMany(PaymentDecider.FlagForReview(payment,
-                $"refund {refund.Id} still undecided at Checkout.com after {message.Attempt} checks", now).Events);
+                $"refund {refund.Id} still undecided at Checkout.com after {message.Attempt} checks", now, refund.Id).Events);
         }
 
         return outgoing;
