@@ -127,7 +127,9 @@ public sealed class when_a_host_is_pointed_at_a_collector(PostgresDatabase datab
         traces.ShouldAllBe(x => !x.Holds(FleetOfHosts.SecretKey) && !x.Holds(FleetOfHosts.SignatureKey) && !x.Holds(FleetOfHosts.AdminKey));
         var metrics = exports.Where(x => x.Path == "/v1/metrics").ToList();
         foreach (var name in new[] { "payments.payment.amount", "payments.webhook.lag", "http.server.request.duration", "http.client.request.duration",
-                     "db.client.operation.duration", "dotnet.gc.collections" })
+                     "db.client.operation.duration", "dotnet.gc.collections",
+                     // Wolverine's meter (its handlers' time and successes) and Marten's append counter.
+                     Wolverine.MetricsConstants.ExecutionTime, Wolverine.MetricsConstants.MessagesSucceeded, "marten.event.append" })
         {
             metrics.ShouldContain(x => x.Holds(name), $"no metric {name} was exported");
         }
