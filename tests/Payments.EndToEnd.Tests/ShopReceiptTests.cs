@@ -1,0 +1,137 @@
+extern alias shop;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Payments.EndToEnd.Tests.Fixtures;
+using Payments.Host.Tests.Fixtures;
+using Shouldly;
+using shop::Payments.Shop;
+
+namespace Payments.EndToEnd.Tests;
+
+/// <summary>
+/// The receipt's states that the browser walk does not reach, over real HTTP against the real stack: a payment still
+/// at KNET, a return whose session Checkout.com does not know, an order the shop never had, and the payments service
+/// not answering (a second shop pointed at a port nobody listens on). Each says what happened and what to do next, with
+/// the status code a monitor would see, and never a stack trace.
+/// </summary>
+public sealed class when_a_customer_returns_to_the_shop_without_a_clear_outcome(PostgresDatabase database) : IAsyncLifetime
+{
+    private Wired _e2e = null!;
+    private WebApplication _shop = null!;
+    private WebApplication _shopWithoutService = null!;
+    private HttpClient _browser = null!;
+    private HttpClient _browserOfTheCutOffShop = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _e2e = await Wired.StartAsync(database, "e2e_shop_states");
+        (_shop, _browser) = await StartShopAsync(_e2e.ServiceUrl);
+        // Port 9 (discard) has no listener here: every call of this shop to the payments service is refused.
+        (_shopWithoutService, _browserOfTheCutOffShop) = await StartShopAsync("http://127.0.0.1:9");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _browser.Dispose();
+        _browserOfTheCutOffShop.Dispose();
+        await _shop.DisposeAsync();
+        await _shopWithoutService.DisposeAsync();
+        await _e2e.DisposeAsync();
+    }
+
+    private static async Task<(WebApplication, HttpClient)> StartShopAsync(string paymentsUrl)
+    {
+        int port;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        var url = $"http://127.0.0.1:{port}";
+        var app = ShopApp.Build([], builder =>
+        {
+            builder.WebHost.UseUrls(url);
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Shop:PaymentsUrl"] = paymentsUrl,
+                ["Shop:ApiKey"] = Wired.ShopKey,
+                ["Shop:PublicUrl"] = url,
+            });
+            builder.Logging.ClearProviders();
+        });
+        await app.StartAsync();
+        return (app, new HttpClient { BaseAddress = new Uri(url) });
+    }
+
+    /// <summary>An order the shop started: a payment with a shop reference, Pending at KNET.</summary>
+    private async Task<string> OrderAtKnetAsync()
+    {
+        var reference = $"SHOP-{string.Concat(Enumerable.Range(0, 16).Select(_ => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[Random.Shared.Next(32)]))}";
+        using var shopKey = Wired.ClientOf(_e2e.ServiceUrl, Wired.ShopKey);
+        using var created = await shopKey.PostAsJsonAsync("/payments", Wired.PaymentBody(1250, reference));
+        created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        return reference;
+    }
+
+    private static async Task<(HttpStatusCode Status, string Page)> GetAsync(HttpClient browser, string path)
+    {
+        using var answer = await browser.GetAsync(new Uri(path, UriKind.Relative));
+        return (answer.StatusCode, await answer.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task a_payment_still_at_knet_is_being_confirmed_with_a_way_to_look_again()
+    {
+        var order = await OrderAtKnetAsync();
+
+        var (status, page) = await GetAsync(_browser, $"/receipt?order={order}");
+
+        status.ShouldBe(HttpStatusCode.OK);
+        page.ShouldContain("Confirming your payment");
+        page.ShouldContain("We are confirming your payment with KNET.");
+        page.ShouldContain($"<a id=\"refresh\" class=\"button\" href=\"/receipt?order={order}\">Refresh</a>");
+    }
+
+    [Fact]
+    public async Task a_session_checkout_does_not_know_is_not_verified_and_changes_nothing()
+    {
+        var order = await OrderAtKnetAsync();
+
+        var (status, page) = await GetAsync(_browser, $"/receipt?order={order}&cko-session-id=sid_{new string('a', 26)}");
+
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        page.ShouldContain("We could not verify this payment's return from KNET.");
+        page.ShouldContain("Back to the cart");
+        (await GetAsync(_browser, $"/receipt?order={order}")).Page.ShouldContain("Confirming your payment");
+    }
+
+    [Fact]
+    public async Task an_order_the_shop_never_had_is_404_and_so_is_a_malformed_reference()
+    {
+        var (unknown, page) = await GetAsync(_browser, "/receipt?order=SHOP-AAAAAAAAAAAAAAAA");
+        var (malformed, _) = await GetAsync(_browser, "/receipt?order=%00%3Cscript%3E");
+
+        unknown.ShouldBe(HttpStatusCode.NotFound);
+        page.ShouldContain("We have no order SHOP-AAAAAAAAAAAAAAAA");
+        malformed.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task the_payments_service_not_answering_is_503_with_a_message_and_no_detail()
+    {
+        var order = await OrderAtKnetAsync();
+
+        var (status, page) = await GetAsync(_browserOfTheCutOffShop, $"/receipt?order={order}");
+
+        status.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        page.ShouldContain("Our payment service is not answering right now. Your payment is safe; please refresh in a moment.");
+        page.ShouldNotContain("Exception");
+        page.ShouldNotContain("127.0.0.1:9");
+    }
+}
