@@ -22,7 +22,11 @@ public sealed record OtlpExport(string Path, string? ContentType, byte[] Body)
     public bool Holds(byte[] bytes) => Body.AsSpan().IndexOf(bytes) >= 0;
 }
 
-/// <summary>A real OTLP/HTTP endpoint on a free port: it accepts every export with 200 and keeps it.</summary>
+/// <summary>
+/// A real OTLP endpoint on a free port: it accepts every export and keeps it. Over HTTP (<c>http/protobuf</c>), or over
+/// gRPC (HTTP/2 without TLS, the unary <c>Export</c> of each signal's service: a length-prefixed protobuf message in,
+/// an empty one and <c>grpc-status: 0</c> out); a gRPC export is kept under the path its HTTP twin would have.
+/// </summary>
 public sealed class OtlpReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -38,10 +42,16 @@ public sealed class OtlpReceiver : IAsyncDisposable
     public string Describe() => string.Join(", ", Exports.GroupBy(x => x.Path)
         .Select(g => $"{g.Key}: {g.Count()} exports, {g.Sum(x => x.Body.Length)} bytes"));
 
-    public static async Task<OtlpReceiver> StartAsync()
+    public static async Task<OtlpReceiver> StartAsync(bool grpc = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (grpc)
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(
+                endpoint => endpoint.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2));
+        }
+
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var receiver = new OtlpReceiver(app);
@@ -51,6 +61,18 @@ public sealed class OtlpReceiver : IAsyncDisposable
             await request.Body.CopyToAsync(body);
             receiver._exports.Enqueue(new OtlpExport(request.Path, request.ContentType, body.ToArray()));
             return Results.Bytes([], "application/x-protobuf");
+        });
+        app.MapPost("/opentelemetry.proto.collector.{signal}.v1.{service}/Export", async (HttpContext context, string signal) =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            // The 5-byte gRPC frame header (compressed flag, big-endian length) before the protobuf message.
+            var message = body.ToArray().AsSpan(Math.Min(5, (int)body.Length)).ToArray();
+            var path = signal switch { "trace" => "/v1/traces", "metrics" => "/v1/metrics", _ => "/v1/logs" };
+            receiver._exports.Enqueue(new OtlpExport(path, context.Request.ContentType, message));
+            context.Response.ContentType = "application/grpc";
+            await context.Response.Body.WriteAsync(new byte[5]);
+            context.Response.AppendTrailer("grpc-status", "0");
         });
         await app.StartAsync();
         return receiver;
@@ -133,6 +155,37 @@ public sealed class when_a_host_is_pointed_at_a_collector(PostgresDatabase datab
         {
             metrics.ShouldContain(x => x.Holds(name), $"no metric {name} was exported");
         }
+    }
+
+    [Fact]
+    public async Task traces_and_metrics_reach_a_collector_by_otlp_grpc()
+    {
+        await using var grpc = await OtlpReceiver.StartAsync(grpc: true);
+        var host = _fleet.StartHost(new Dictionary<string, string>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = grpc.Url,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc",
+            ["OTEL_SERVICE_NAME"] = ServiceName,
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
+        });
+        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
+
+        var payment = await _fleet.CreateCapturedPaymentAsync(host, 1750, "ORD-OTLP-GRPC-1");
+        foreach (var webhook in payment.Webhooks)
+        {
+            (await FleetOfHosts.DeliverAsync(host, webhook)).ShouldBe(HttpStatusCode.OK);
+        }
+
+        var exports = await Eventually.Until(() => Task.FromResult(grpc.Exports), e =>
+                e.Any(x => x.Path == "/v1/traces" && x.Holds(payment.Id.ToString()))
+                && e.Any(x => x.Path == "/v1/metrics" && x.Holds("payments.payment.events") && x.Holds("captured"))
+                && e.Any(x => x.Path == "/v1/logs" && x.Holds($"Payment {payment.Id}")),
+            TimeSpan.FromSeconds(60), e => grpc.Describe());
+
+        exports.ShouldAllBe(x => x.ContentType == "application/grpc");
+        exports.ShouldAllBe(x => x.Holds(ServiceName));
     }
 
     [Fact]
