@@ -8,7 +8,8 @@ namespace Payments.Shop;
 public sealed record KnetRecord(string? PaymentId, string? Result, string? BankReference, string? TransactionId, string? PostDate);
 
 /// <summary>The fields of <c>GET /payments/{id}</c> (and of the return's answer) a receipt shows.</summary>
-public sealed record PaymentView(Guid Id, string Status, long Amount, string Currency, string? Reference, KnetRecord? Knet, DateTimeOffset UpdatedAt);
+public sealed record PaymentView(
+    Guid Id, string Status, long Amount, string Currency, string? Reference, KnetRecord? Knet, DateTimeOffset UpdatedAt, string? RedirectUrl = null);
 
 /// <summary>One row of <c>GET /payments?reference=…</c>.</summary>
 public sealed record PaymentListItem(Guid Id, string Status, long Amount, string? Reference, string? CustomerEmail);
@@ -69,6 +70,18 @@ public sealed class PaymentsApi(HttpClient http, Microsoft.Extensions.Options.IO
             && Uri.TryCreate(redirect.GetString(), UriKind.Absolute, out var url))
         {
             return new Started.ToKnet(url);
+        }
+
+        if (response.StatusCode == HttpStatusCode.Accepted
+            && (await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellation)).TryGetProperty("id", out var accepted)
+            && accepted.TryGetGuid(out var id)
+            && await GetAsync(id, cancellation) is { Status: "Pending", RedirectUrl: { } link }
+            && Uri.TryCreate(link, UriKind.Absolute, out var later))
+        {
+            // Accepted before KNET's link was known (Checkout.com slow, or its answer lost): the payments service asks
+            // again with the same key and shows the link on the payment once recorded; the same form pressed again
+            // (the same order, so its answer is replayed) finds it there.
+            return new Started.ToKnet(later);
         }
 
         if (response.StatusCode == HttpStatusCode.UnprocessableEntity)

@@ -135,3 +135,93 @@ public sealed class when_a_customer_returns_to_the_shop_without_a_clear_outcome(
         page.ShouldNotContain("127.0.0.1:9");
     }
 }
+
+/// <summary>
+/// "Pay with KNET" while Checkout.com is slower than the service's timeout: the service answers 202 without KNET's
+/// link and the shop asks the customer to try again; pressing the same form again (the same order, so the same
+/// Idempotency-Key and the same answer replayed) finds the link the service has recorded since, and goes to KNET. One
+/// payment at Checkout.com. Before, the replayed 202 said "not answering" for as long as the key lived.
+/// </summary>
+public sealed class when_knet_is_slow_as_the_customer_pays(PostgresDatabase database) : IAsyncLifetime
+{
+    private Wired _e2e = null!;
+    private WebApplication _shop = null!;
+    private HttpClient _browser = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _e2e = await Wired.StartAsync(database, "e2e_shop_slow");
+        int port;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        var url = $"http://127.0.0.1:{port}";
+        _shop = ShopApp.Build([], builder =>
+        {
+            builder.WebHost.UseUrls(url);
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Shop:PaymentsUrl"] = _e2e.ServiceUrl,
+                ["Shop:ApiKey"] = Wired.ShopKey,
+                ["Shop:PublicUrl"] = url,
+            });
+            builder.Logging.ClearProviders();
+        });
+        await _shop.StartAsync();
+        // A browser: it keeps the antiforgery cookie and does not follow the redirect to KNET.
+        _browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(url) };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _browser.Dispose();
+        await _shop.DisposeAsync();
+        await _e2e.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task the_same_form_pressed_again_goes_to_knet_once_the_link_is_known()
+    {
+        var cart = await _browser.GetStringAsync(new Uri("/", UriKind.Relative));
+        var form = new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = System.Text.RegularExpressions.Regex.Match(cart, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value,
+            ["OrderReference"] = System.Text.RegularExpressions.Regex.Match(cart, "name=\"OrderReference\" value=\"([^\"]+)\"").Groups[1].Value,
+            ["Amount"] = "2.250",
+            ["Email"] = "buyer@example.com",
+            ["Language"] = "en",
+        };
+        form["__RequestVerificationToken"].ShouldNotBeEmpty();
+        form["OrderReference"].ShouldStartWith("SHOP-");
+
+        await _e2e.SetSandboxFaultsAsync(new { api_delay = "00:00:03" });
+        using (var slow = await _browser.PostAsync(new Uri("/", UriKind.Relative), new FormUrlEncodedContent(form)))
+        {
+            await _e2e.SetSandboxFaultsAsync(new { });
+            slow.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+            (await slow.Content.ReadAsStringAsync()).ShouldContain("KNET is not answering right now. Please try again in a moment.");
+        }
+
+        // The service asks Checkout.com again with the same key and records the link.
+        using var backOffice = Wired.ClientOf(_e2e.ServiceUrl, Wired.BackofficeKey);
+        var listed = await Eventually.Until(
+            async () => await backOffice.GetFromJsonAsync<System.Text.Json.JsonElement>($"/payments?reference={form["OrderReference"]}"),
+            page => page.GetProperty("items").GetArrayLength() == 1, TimeSpan.FromSeconds(30));
+        var id = listed.GetProperty("items")[0].GetProperty("id").GetGuid();
+        // Pending may come first from the payment_pending webhook, without the link: wait for the link itself.
+        var pending = await Eventually.Until(
+            async () => await backOffice.GetFromJsonAsync<System.Text.Json.JsonElement>($"/payments/{id}"),
+            payment => payment.GetProperty("redirectUrl").ValueKind == System.Text.Json.JsonValueKind.String, TimeSpan.FromSeconds(60));
+        pending.GetProperty("status").GetString().ShouldBe("Pending");
+        var link = pending.GetProperty("redirectUrl").GetString()!;
+
+        using var again = await _browser.PostAsync(new Uri("/", UriKind.Relative), new FormUrlEncodedContent(form));
+
+        again.StatusCode.ShouldBe(HttpStatusCode.SeeOther);
+        again.Headers.Location.ShouldBe(new Uri(link));
+        (await _e2e.CheckoutPaymentsAsync()).GetArrayLength().ShouldBe(1);
+    }
+}
