@@ -1,15 +1,8 @@
-extern alias shop;
-
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 using Payments.EndToEnd.Tests.Fixtures;
 using Payments.Host.Tests.Fixtures;
 using Shouldly;
-using shop::Payments.Shop;
 
 namespace Payments.EndToEnd.Tests;
 
@@ -27,33 +20,13 @@ public sealed class when_a_customer_shops_in_a_real_browser(PostgresDatabase dat
     public async ValueTask InitializeAsync()
     {
         _e2e = await Wired.StartAsync(database, "e2e_shop");
-        _shopUrl = $"http://127.0.0.1:{FreePort()}";
-        _shop = ShopApp.Build([], builder =>
-        {
-            builder.WebHost.UseUrls(_shopUrl);
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Shop:PaymentsUrl"] = _e2e.ServiceUrl,
-                ["Shop:ApiKey"] = Wired.ShopKey,
-                ["Shop:PublicUrl"] = _shopUrl,
-            });
-            builder.Logging.ClearProviders();
-        });
-        await _shop.StartAsync();
+        (_shop, _shopUrl) = await TestShop.StartAsync(_e2e.ServiceUrl);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _shop.DisposeAsync();
         await _e2e.DisposeAsync();
-    }
-
-    /// <summary>The shop's options name its own public URL before it starts: a port the system just gave out.</summary>
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Fact]

@@ -1,15 +1,9 @@
-extern alias shop;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 using Payments.EndToEnd.Tests.Fixtures;
 using Payments.Host.Tests.Fixtures;
 using Shouldly;
-using shop::Payments.Shop;
 
 namespace Payments.EndToEnd.Tests;
 
@@ -46,26 +40,7 @@ public sealed class when_a_customer_returns_to_the_shop_without_a_clear_outcome(
 
     private static async Task<(WebApplication, HttpClient)> StartShopAsync(string paymentsUrl)
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        var url = $"http://127.0.0.1:{port}";
-        var app = ShopApp.Build([], builder =>
-        {
-            builder.WebHost.UseUrls(url);
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Shop:PaymentsUrl"] = paymentsUrl,
-                ["Shop:ApiKey"] = Wired.ShopKey,
-                ["Shop:PublicUrl"] = url,
-            });
-            builder.Logging.ClearProviders();
-        });
-        await app.StartAsync();
+        var (app, url) = await TestShop.StartAsync(paymentsUrl);
         return (app, new HttpClient { BaseAddress = new Uri(url) });
     }
 
@@ -151,26 +126,7 @@ public sealed class when_knet_is_slow_as_the_customer_pays(PostgresDatabase data
     public async ValueTask InitializeAsync()
     {
         _e2e = await Wired.StartAsync(database, "e2e_shop_slow");
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        var url = $"http://127.0.0.1:{port}";
-        _shop = ShopApp.Build([], builder =>
-        {
-            builder.WebHost.UseUrls(url);
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Shop:PaymentsUrl"] = _e2e.ServiceUrl,
-                ["Shop:ApiKey"] = Wired.ShopKey,
-                ["Shop:PublicUrl"] = url,
-            });
-            builder.Logging.ClearProviders();
-        });
-        await _shop.StartAsync();
+        (_shop, var url) = await TestShop.StartAsync(_e2e.ServiceUrl);
         // A browser: it keeps the antiforgery cookie and does not follow the redirect to KNET.
         _browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(url) };
     }
