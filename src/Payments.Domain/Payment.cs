@@ -86,6 +86,13 @@ public sealed record Payment
         };
     }
 
+    /// <summary>The payment after <paramref name="events"/>, folded in order (<see cref="Evolve"/>): what a decision leaves.</summary>
+    public Payment After(IEnumerable<IPaymentEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        return events.Aggregate(this, (state, e) => Evolve(state, e));
+    }
+
     /// <summary>
     /// The fold: null before the first event. An event that is not an <see cref="IPaymentEvent"/> is not the payment's
     /// (a store's own bookkeeping, or a type this version does not know): it changes nothing, so before

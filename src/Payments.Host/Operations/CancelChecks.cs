@@ -35,6 +35,6 @@ public static class CancelPaymentChecksHandler
         ArgumentNullException.ThrowIfNull(time);
         Causes.Record(session, command.Cause);
         var decision = PaymentDecider.CancelChecks(payment, time.GetUtcNow());
-        return (new OperatorOutcome(decision, decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e))), [.. decision.Events]);
+        return (new OperatorOutcome(decision, payment.After(decision.Events)), [.. decision.Events]);
     }
 }

@@ -31,6 +31,6 @@ public static class ClearPaymentReviewHandler
         ArgumentNullException.ThrowIfNull(time);
         Causes.Record(session, command.Cause);
         var decision = PaymentDecider.ClearReview(payment, time.GetUtcNow());
-        return (new OperatorOutcome(decision, decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e))), [.. decision.Events]);
+        return (new OperatorOutcome(decision, payment.After(decision.Events)), [.. decision.Events]);
     }
 }

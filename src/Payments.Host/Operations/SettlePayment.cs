@@ -75,6 +75,6 @@ public static class SettlePaymentHandler
 
         var abandoned = PaymentDecider.Abandon(payment, now);
         stream.AppendMany(abandoned.Events);
-        return new OperatorOutcome(abandoned, abandoned.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e)));
+        return new OperatorOutcome(abandoned, payment.After(abandoned.Events));
     }
 }

@@ -78,12 +78,12 @@ public static class SyncPaymentHandler
             {
                 var events = PaymentDecider.Decide(payment, fact, now).Events;
                 stream.AppendMany(events);
-                payment = events.Aggregate(payment, (state, e) => Payment.Evolve(state, e));
+                payment = payment.After(events);
             }
         }
 
         var synced = PaymentDecider.Sync(payment, details.Status, now);
         stream.AppendMany(synced.Events);
-        return new OperatorOutcome(synced, synced.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e)));
+        return new OperatorOutcome(synced, payment.After(synced.Events));
     }
 }

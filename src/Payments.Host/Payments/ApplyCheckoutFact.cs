@@ -48,7 +48,7 @@ public static class ApplyCheckoutFactHandler
         ArgumentNullException.ThrowIfNull(timings);
         var decision = PaymentDecider.Decide(payment, command.Fact, now);
         var events = new Events(decision.Events);
-        var after = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e));
+        var after = payment.After(decision.Events);
         var outgoing = new OutgoingMessages();
         switch (command.Fact)
         {
@@ -97,7 +97,7 @@ public static class ApplyCheckoutFactHandler
         ArgumentNullException.ThrowIfNull(timings);
         var decision = PaymentDecider.Decide(payment, command.Fact, now);
         var events = new Events(decision.Events);
-        var refund = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e)).FindRefund(command.Fact.RefundId ?? Guid.Empty);
+        var refund = payment.After(decision.Events).FindRefund(command.Fact.RefundId ?? Guid.Empty);
         var outgoing = new OutgoingMessages();
         switch (command.Fact)
         {

@@ -108,7 +108,7 @@ public static class ReconcilePaymentHandler
         {
             var decision = PaymentDecider.Decide(payment, fact, now);
             stream.AppendMany(decision.Events);
-            payment = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e));
+            payment = payment.After(decision.Events);
         }
 
         return payment;

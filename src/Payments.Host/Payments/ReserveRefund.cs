@@ -50,7 +50,7 @@ public static class ReserveRefundHandler
                 RequestPaymentHandler.FirstAskAgain(timings, checkout));
         }
 
-        var after = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e));
+        var after = payment.After(decision.Events);
         return (new RefundReservation(decision, after.FindRefund(command.RefundId)), [.. decision.Events], outgoing);
     }
 }

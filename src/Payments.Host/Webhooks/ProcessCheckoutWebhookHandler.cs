@@ -134,7 +134,7 @@ public static partial class ProcessCheckoutWebhookHandler
         }
 
         var before = payment;
-        payment = decision.Events.Aggregate(payment, (state, e) => Payment.Evolve(state, e)!);
+        payment = payment.After(decision.Events);
 
         Finish(session, webhook.Id, decision.Kind switch
         {
