@@ -133,6 +133,23 @@ public class when_a_webhook_beats_checkouts_answer(AppFixture app) : HostTest(ap
     }
 
     [Fact]
+    public async Task checkout_not_answering_the_ask_again_changes_nothing()
+    {
+        // The fault row of the ask-again for the link: Checkout.com answers 503 (the stub's default). Nothing is written
+        // and no further ask is scheduled; the outcome check the webhook wrote stays the payment's one check.
+        await App.Host.InvokeMessageAndWaitAsync(new RequestPayment(_id, Given.Request()));
+        await ProcessWebhookAsync("payment_pending", new { id = Given.CheckoutId, metadata = new { payment_id = _id.ToString() } });
+
+        await App.Host.InvokeMessageAndWaitAsync(new ResolvePaymentRequest(_id, 1));
+
+        App.Checkout.Requests.ShouldAllBe(r => r == "POST /payments");
+        App.Checkout.Requests.ShouldNotBeEmpty();
+        (await App.Store.Stream(_id)).Select(e => e.Data.GetType()).ShouldBe([typeof(PaymentRequested), typeof(PaymentPending)]);
+        (await ScheduledOf<ReconcilePayment>()).ShouldBe(1);
+        (await ScheduledOf<ResolvePaymentRequest>()).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task a_payment_with_its_link_is_not_asked_again()
     {
         await App.Host.InvokeMessageAndWaitAsync(new RequestPayment(_id, Given.Request()));
